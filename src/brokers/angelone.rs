@@ -1,0 +1,371 @@
+//! Angel One SmartAPI (PROTOCOLS.md §1): MPIN + TOTP login, token refresh,
+//! profile, RMS (funds) and logout, with both reply envelopes.
+
+use super::{Broker, Tokens, is_true, string_list, text_field};
+use crate::config::{AngelOneConfig, Credentials};
+use crate::error::{Error, Result, Status};
+use crate::http::{self, Method, Request, Response, Transport};
+use crate::model::{Funds, Money, Profile};
+use crate::netinfo;
+use crate::secret::Secret;
+use base64::Engine;
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::net::IpAddr;
+
+/// Angel One's production REST base URL.
+pub const DEFAULT_BASE_URL: &str = "https://apiconnect.angelone.in";
+
+const LOGIN_PATH: &str = "/rest/auth/angelbroking/user/v1/loginByPassword";
+const REFRESH_PATH: &str = "/rest/auth/angelbroking/jwt/v1/generateTokens";
+const PROFILE_PATH: &str = "/rest/secure/angelbroking/user/v1/getProfile";
+const RMS_PATH: &str = "/rest/secure/angelbroking/user/v1/getRMS";
+const LOGOUT_PATH: &str = "/rest/secure/angelbroking/user/v1/logout";
+
+/// Which call a reply answers: the same error code means different things
+/// at login (a wrong PIN) and later (a broker fault).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    /// loginByPassword.
+    Login,
+    /// generateTokens.
+    Refresh,
+    /// getProfile, getRMS and logout.
+    Session,
+}
+
+/// An Angel One SmartAPI account: API key, client code, device headers.
+pub struct AngelOne {
+    base_url: String,
+    api_key: Secret,
+    client_code: String,
+    local_ip: IpAddr,
+    public_ip: IpAddr,
+    mac_address: String,
+}
+
+impl AngelOne {
+    /// Resolves the config: base URL, and the device headers the caller did
+    /// not set, read from this machine. The public IP defaults to the local
+    /// one: looking it up would be a network call nobody asked for.
+    pub fn new(config: &AngelOneConfig, base_url: Option<&str>) -> AngelOne {
+        let base_url = base_url.unwrap_or(DEFAULT_BASE_URL).to_string();
+        let local_ip = config
+            .device
+            .local_ip
+            .unwrap_or_else(|| netinfo::outbound_ip(netinfo::host_ip(&base_url)));
+        AngelOne {
+            api_key: config.api_key.clone(),
+            client_code: config.client_code.clone(),
+            local_ip,
+            public_ip: config.device.public_ip.unwrap_or(local_ip),
+            mac_address: config
+                .device
+                .mac_address
+                .clone()
+                .unwrap_or_else(netinfo::machine_mac),
+            base_url,
+        }
+    }
+
+    fn request(
+        &self,
+        method: Method,
+        path: &str,
+        bearer: Option<&Secret>,
+        body: Option<Secret>,
+    ) -> Request {
+        let plain = |v: &str| Secret::new(v);
+        let mut headers = vec![
+            ("Content-Type", plain("application/json")),
+            ("Accept", plain("application/json")),
+            ("X-UserType", plain("USER")),
+            ("X-SourceID", plain("WEB")),
+            ("X-ClientLocalIP", Secret::new(self.local_ip.to_string())),
+            ("X-ClientPublicIP", Secret::new(self.public_ip.to_string())),
+            ("X-MACAddress", Secret::new(self.mac_address.as_str())),
+            ("X-PrivateKey", self.api_key.clone()),
+        ];
+        if let Some(token) = bearer {
+            headers.push((
+                "Authorization",
+                Secret::new(format!("Bearer {}", token.expose())),
+            ));
+        }
+        Request {
+            method,
+            url: format!("{}{path}", self.base_url),
+            headers,
+            body,
+        }
+    }
+
+    fn call(&self, http: &Transport, op: Op, request: &Request) -> Result<Value> {
+        let response = http.send(request)?;
+        parse_reply(op, &response)
+    }
+}
+
+/// Serializes a request body straight into a [`Secret`], since bodies carry
+/// PINs and tokens.
+fn secret_body(body: &impl Serialize) -> Secret {
+    Secret::new(serde_json::to_string(body).unwrap_or_default())
+}
+
+impl Broker for AngelOne {
+    fn name(&self) -> &'static str {
+        "angelone"
+    }
+
+    fn describe(&self) -> Value {
+        json!({
+            "broker": self.name(),
+            "base_url": self.base_url,
+            "user_id": self.client_code,
+            "local_ip": self.local_ip.to_string(),
+            "public_ip": self.public_ip.to_string(),
+            "mac_address": self.mac_address,
+        })
+    }
+
+    fn login(&self, http: &Transport, credentials: &Credentials) -> Result<Tokens> {
+        let Credentials::AngelOne { pin, totp } = credentials;
+        #[derive(Serialize)]
+        struct Body<'a> {
+            clientcode: &'a str,
+            password: &'a str,
+            totp: &'a str,
+        }
+        let code = totp.code();
+        let body = secret_body(&Body {
+            clientcode: &self.client_code,
+            password: pin.expose(),
+            totp: code.expose(),
+        });
+        let request = self.request(Method::Post, LOGIN_PATH, None, Some(body));
+        let mut data = self.call(http, Op::Login, &request)?;
+        let tokens = tokens_from_reply(&data, None, &self.client_code);
+        wipe(&mut data);
+        tokens
+    }
+
+    fn refresh(&self, http: &Transport, tokens: &Tokens) -> Result<Tokens> {
+        let refresh_token = tokens.refresh.as_ref().ok_or_else(|| {
+            Error::new(
+                Status::SessionExpired,
+                "the login gave no refresh token: log in again",
+            )
+        })?;
+        #[derive(Serialize)]
+        struct Body<'a> {
+            #[serde(rename = "refreshToken")]
+            refresh_token: &'a str,
+        }
+        let body = secret_body(&Body {
+            refresh_token: refresh_token.expose(),
+        });
+        let request = self.request(Method::Post, REFRESH_PATH, Some(&tokens.access), Some(body));
+        let mut data = self.call(http, Op::Refresh, &request)?;
+        let fresh = tokens_from_reply(&data, Some(tokens), &self.client_code);
+        wipe(&mut data);
+        fresh
+    }
+
+    fn profile(&self, http: &Transport, tokens: &Tokens) -> Result<Profile> {
+        let request = self.request(Method::Get, PROFILE_PATH, Some(&tokens.access), None);
+        profile_from(self.call(http, Op::Session, &request)?, &tokens.user_id)
+    }
+
+    fn funds(&self, http: &Transport, tokens: &Tokens) -> Result<Funds> {
+        let request = self.request(Method::Get, RMS_PATH, Some(&tokens.access), None);
+        funds_from(self.call(http, Op::Session, &request)?)
+    }
+
+    fn logout(&self, http: &Transport, tokens: &Tokens) -> Result<()> {
+        let body = secret_body(&json!({ "clientcode": self.client_code }));
+        let request = self.request(Method::Post, LOGOUT_PATH, Some(&tokens.access), Some(body));
+        self.call(http, Op::Session, &request).map(drop)
+    }
+}
+
+/// Reads either envelope and returns `data`, or the classified error. Any
+/// other reply (plain text, HTML, empty) goes to the transport classes.
+pub fn parse_reply(op: Op, response: &Response) -> Result<Value> {
+    let mut reply = match serde_json::from_slice::<Value>(&response.body) {
+        Ok(reply @ Value::Object(_)) => reply,
+        _ => return Err(http::classify_non_json(response)),
+    };
+    // The gateway envelope says `success`/`errorCode`; the service one `status`/`errorcode`.
+    let (ok, code_key) = if let Some(status) = reply.get("status") {
+        (is_true(Some(status)), "errorcode")
+    } else if let Some(success) = reply.get("success") {
+        (is_true(Some(success)), "errorCode")
+    } else {
+        return Err(
+            Error::protocol("the reply has neither \"status\" nor \"success\"")
+                .with_http_status(response.status),
+        );
+    };
+    if !ok {
+        let code = text_field(&reply, code_key);
+        let message = text_field(&reply, "message");
+        return Err(error_for_code(op, &code, &message).with_http_status(response.status));
+    }
+    Ok(match reply.get_mut("data").map(Value::take) {
+        Some(Value::String(s)) if s == "null" => Value::Null,
+        Some(data) => data,
+        None => Value::Null,
+    })
+}
+
+/// Classes an Angel One error code as PROTOCOLS.md §1.4 says.
+fn error_for_code(op: Op, code: &str, message: &str) -> Error {
+    const RELOGIN: &str = "the session is no longer valid: log in again";
+    let (status, text, retryable) = match code {
+        "AG8001" | "AG8002" | "AG8003" | "AB1010" | "AB1011" if op == Op::Refresh => (
+            Status::SessionExpired,
+            "the refresh was refused: log in again",
+            false,
+        ),
+        "AG8001" | "AG8002" | "AG8003" | "AB1010" | "AB1011" => {
+            (Status::SessionExpired, RELOGIN, false)
+        }
+        "AB8050" | "AB8051" => (
+            Status::SessionExpired,
+            "the refresh token is invalid or expired: log in again",
+            false,
+        ),
+        "AG8004" | "AB1034" => (
+            Status::Auth,
+            "the API key was refused: check \"api_key\"",
+            false,
+        ),
+        "AG7002" => (
+            Status::Auth,
+            "this machine's IP address is not registered with the API key: register the static IP for the app in the SmartAPI dashboard",
+            false,
+        ),
+        "AB1000" => (Status::Auth, WRONG_PIN, false),
+        "AB1007" if op == Op::Login => (Status::Auth, WRONG_PIN, false),
+        "AB1050" => (
+            Status::Auth,
+            "the TOTP code was refused: check \"totp_secret\" (or \"totp\") and the computer's clock",
+            false,
+        ),
+        "AB1004" | "AB2001" => (Status::Broker, "", true),
+        _ => (Status::Broker, "", false),
+    };
+    let text = if text.is_empty() {
+        format!(
+            "Angel One reported an error: {}",
+            if message.is_empty() { code } else { message }
+        )
+    } else {
+        text.to_string()
+    };
+    Error::new(status, text)
+        .retryable(retryable)
+        .with_broker(Some(code.to_string()), Some(message.to_string()))
+}
+
+const WRONG_PIN: &str = "the client code or PIN was refused: check \"client_code\" and \"pin\" (the 4-digit MPIN, not the web password)";
+
+/// Tokens from a login or refresh reply. A refresh reply replaces each token
+/// it carries and keeps the previous refresh and feed tokens otherwise.
+fn tokens_from_reply(data: &Value, previous: Option<&Tokens>, client_code: &str) -> Result<Tokens> {
+    let token = |key: &str| {
+        let text = text_field(data, key);
+        let text = text
+            .strip_prefix("Bearer ")
+            .unwrap_or(&text)
+            .trim()
+            .to_string();
+        (!text.is_empty()).then(|| Secret::new(text))
+    };
+    let access =
+        token("jwtToken").ok_or_else(|| Error::protocol("the reply has no \"jwtToken\""))?;
+    Ok(Tokens {
+        expires_at: jwt_expiry(access.expose()),
+        refresh: token("refreshToken").or_else(|| previous.and_then(|p| p.refresh.clone())),
+        feed: token("feedToken").or_else(|| previous.and_then(|p| p.feed.clone())),
+        user_id: previous.map_or_else(|| client_code.to_string(), |p| p.user_id.clone()),
+        access,
+    })
+}
+
+/// The `exp` claim of a JWT, seconds since the epoch. The signature is not
+/// checked: only the broker can, and the value is a hint for refreshing early.
+pub fn jwt_expiry(token: &str) -> Option<i64> {
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    let claims: Value = serde_json::from_slice(&bytes).ok()?;
+    match claims.get("exp")? {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// The normalized profile from getProfile's `data`.
+pub fn profile_from(data: Value, user_id: &str) -> Result<Profile> {
+    if !data.is_object() {
+        return Err(Error::protocol(
+            "the getProfile reply has no \"data\" object",
+        ));
+    }
+    let client = text_field(&data, "clientcode");
+    Ok(Profile {
+        broker: "angelone",
+        user_id: if client.is_empty() {
+            user_id.to_string()
+        } else {
+            client
+        },
+        name: text_field(&data, "name"),
+        email: text_field(&data, "email"),
+        mobile: text_field(&data, "mobileno"),
+        exchanges: string_list(data.get("exchanges")),
+        products: string_list(data.get("products")),
+        raw: data,
+    })
+}
+
+/// The normalized funds from getRMS's `data`.
+pub fn funds_from(data: Value) -> Result<Funds> {
+    if !data.is_object() {
+        return Err(Error::protocol("the getRMS reply has no \"data\" object"));
+    }
+    let money = |key: &str| {
+        Money::from_wire(data.get(key))
+            .map_err(|why| Error::protocol(format!("the getRMS field \"{key}\" {why}")))
+    };
+    Ok(Funds {
+        broker: "angelone",
+        available_cash: money("availablecash")?,
+        net: money("net")?,
+        used_margin: money("utiliseddebits")?,
+        collateral: money("collateral")?,
+        payin: money("availableintradaypayin")?,
+        payout: money("utilisedpayout")?,
+        m2m_realized: money("m2mrealized")?,
+        m2m_unrealized: money("m2munrealized")?,
+        raw: data,
+    })
+}
+
+/// Overwrites every string in a JSON value: replies that carried tokens are
+/// wiped before they are dropped.
+fn wipe(value: &mut Value) {
+    use zeroize::Zeroize;
+    match value {
+        Value::String(s) => s.zeroize(),
+        Value::Array(items) => items.iter_mut().for_each(wipe),
+        Value::Object(map) => map.values_mut().for_each(wipe),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests;

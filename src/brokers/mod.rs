@@ -1,0 +1,137 @@
+//! The broker families. Each module turns the library's operations into its
+//! broker's wire requests and the broker's replies into [`crate::model`]
+//! values or [`Error`]s. Nothing outside this folder knows a wire field name.
+
+use crate::config::{BrokerConfig, Config, Credentials};
+use crate::error::Result;
+use crate::http::Transport;
+use crate::model::{Funds, Profile};
+use crate::secret::Secret;
+use serde_json::Value;
+
+pub mod angelone;
+
+/// The tokens of one logged-in session.
+#[derive(Clone, Debug)]
+pub struct Tokens {
+    /// The access token sent with every call.
+    pub access: Secret,
+    /// The token that buys a new access token, when the broker has one.
+    pub refresh: Option<Secret>,
+    /// A market-data token some brokers issue with the login (Angel One).
+    pub feed: Option<Secret>,
+    /// The broker's user id for this session.
+    pub user_id: String,
+    /// When the access token expires, seconds since the epoch, when known.
+    pub expires_at: Option<i64>,
+}
+
+/// One broker family's operations. Implementations hold the config (base
+/// URL, keys, device headers) and no session state: tokens are passed in.
+pub trait Broker: Send + Sync {
+    /// The family's name in results and config: `"angelone"`.
+    fn name(&self) -> &'static str;
+
+    /// What `broker_new` reports about the session it made (base URL, the
+    /// device headers chosen): no secret.
+    fn describe(&self) -> Value;
+
+    /// Logs in and returns the new session's tokens.
+    fn login(&self, http: &Transport, credentials: &Credentials) -> Result<Tokens>;
+
+    /// Trades the refresh token for new tokens.
+    fn refresh(&self, http: &Transport, tokens: &Tokens) -> Result<Tokens>;
+
+    /// Reads the account holder's profile.
+    fn profile(&self, http: &Transport, tokens: &Tokens) -> Result<Profile>;
+
+    /// Reads funds and margins.
+    fn funds(&self, http: &Transport, tokens: &Tokens) -> Result<Funds>;
+
+    /// Ends the session at the broker.
+    fn logout(&self, http: &Transport, tokens: &Tokens) -> Result<()>;
+}
+
+/// The broker family a config names, ready to use.
+pub fn for_config(config: &Config) -> Result<Box<dyn Broker>> {
+    match &config.broker {
+        BrokerConfig::AngelOne(angel) => Ok(Box::new(angelone::AngelOne::new(
+            angel,
+            config.base_url.as_deref(),
+        ))),
+    }
+}
+
+/// A string field of a JSON object; numbers are taken as their text, and
+/// null or missing is `""`, since brokers send all three for "nothing".
+pub(crate) fn text_field(object: &Value, key: &str) -> String {
+    match object.get(key) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// A list of strings sent as a JSON array, as a string holding a JSON array
+/// (`"[ \"NSE\", \"BSE\" ]"`), or as comma-separated text.
+pub(crate) fn string_list(value: Option<&Value>) -> Vec<String> {
+    match value {
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|item| match item {
+                Value::String(s) => Some(s.trim().to_string()),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            })
+            .filter(|s| !s.is_empty())
+            .collect(),
+        Some(Value::String(text)) => match serde_json::from_str::<Value>(text) {
+            Ok(parsed @ Value::Array(_)) => string_list(Some(&parsed)),
+            _ => text
+                .trim()
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .split(',')
+                .map(|s| s.trim().trim_matches('"').trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect(),
+        },
+        _ => Vec::new(),
+    }
+}
+
+/// Whether a JSON value means true: `true` or the string `"true"`.
+pub(crate) fn is_true(value: Option<&Value>) -> bool {
+    match value {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn string_lists_in_every_shape() {
+        let want = vec!["NSE".to_string(), "BSE".to_string()];
+        assert_eq!(string_list(Some(&json!(["NSE", "BSE"]))), want);
+        assert_eq!(string_list(Some(&json!("[ \"NSE\", \"BSE\" ]"))), want);
+        assert_eq!(string_list(Some(&json!("[ \"NSE\", \"BSE\", ]"))), want);
+        assert_eq!(string_list(Some(&json!("NSE,BSE"))), want);
+        assert_eq!(string_list(Some(&json!(""))), Vec::<String>::new());
+        assert_eq!(string_list(Some(&Value::Null)), Vec::<String>::new());
+        assert_eq!(string_list(None), Vec::<String>::new());
+    }
+
+    #[test]
+    fn truthiness_of_sloppy_booleans() {
+        assert!(is_true(Some(&json!(true))));
+        assert!(is_true(Some(&json!("true"))));
+        assert!(!is_true(Some(&json!("false"))));
+        assert!(!is_true(Some(&json!(false))));
+        assert!(!is_true(None));
+    }
+}

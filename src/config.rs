@@ -1,0 +1,401 @@
+//! Config and credential JSON -> typed, validated values, with errors that
+//! name the key that is wrong and never repeat a value (it may be a secret).
+
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+use crate::totp::{self, TotpSecret};
+use reqwest::Url;
+use serde_json::{Map, Value};
+use std::net::IpAddr;
+use std::time::Duration;
+
+/// Default total timeout of one call; also the connect timeout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(7000);
+const MAX_TIMEOUT_MS: u64 = 600_000;
+
+/// A validated `broker_new` config.
+#[derive(Debug)]
+pub struct Config {
+    /// Which broker, and its settings.
+    pub broker: BrokerConfig,
+    /// Total time one call may take, connect included.
+    pub timeout: Duration,
+    /// Overrides the broker's default REST base URL (no trailing `/`).
+    pub base_url: Option<String>,
+}
+
+/// The settings of one broker family.
+#[derive(Debug)]
+pub enum BrokerConfig {
+    /// Angel One SmartAPI.
+    AngelOne(AngelOneConfig),
+}
+
+/// Angel One SmartAPI settings.
+#[derive(Debug)]
+pub struct AngelOneConfig {
+    /// The SmartAPI app's API key (sent as `X-PrivateKey`).
+    pub api_key: Secret,
+    /// The account's client code.
+    pub client_code: String,
+    /// The device headers; unset ones are read from the machine.
+    pub device: DeviceOverrides,
+}
+
+/// Caller-given values for the IP and MAC headers Angel One requires.
+#[derive(Debug, Default, Clone)]
+pub struct DeviceOverrides {
+    /// The machine's LAN address.
+    pub local_ip: Option<IpAddr>,
+    /// The public (static, registered) address.
+    pub public_ip: Option<IpAddr>,
+    /// `aa:bb:cc:dd:ee:ff`.
+    pub mac_address: Option<String>,
+}
+
+/// Validated `broker_login` credentials.
+#[derive(Debug)]
+pub enum Credentials {
+    /// Angel One: MPIN and TOTP.
+    AngelOne {
+        /// The 4-digit MPIN.
+        pin: Secret,
+        /// The TOTP code, or the secret to compute it from.
+        totp: TotpInput,
+    },
+}
+
+/// A TOTP code given directly, or computed at login from a secret.
+pub enum TotpInput {
+    /// Six digits the user read off an authenticator app.
+    Code(Secret),
+    /// The base32 secret; the library computes the code when it logs in.
+    Secret(TotpSecret),
+}
+
+impl std::fmt::Debug for TotpInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TotpInput::Code(_) => f.write_str("Code(***)"),
+            TotpInput::Secret(_) => f.write_str("Secret(***)"),
+        }
+    }
+}
+
+impl TotpInput {
+    /// The code to send now.
+    pub fn code(&self) -> Secret {
+        match self {
+            TotpInput::Code(code) => code.clone(),
+            TotpInput::Secret(secret) => Secret::new(secret.current_code().code.as_str()),
+        }
+    }
+}
+
+/// Parses and validates a `broker_new` config.
+pub fn parse_config(json: &str) -> Result<Config> {
+    let mut keys = Keys::parse(json, "config")?;
+    let broker_name = keys.required_str("broker")?;
+    let base_url = keys
+        .optional_str("base_url")?
+        .map(|u| validate_base_url(&u))
+        .transpose()?;
+    let timeout = keys
+        .optional_u64("timeout_ms", 1, MAX_TIMEOUT_MS)?
+        .map_or(DEFAULT_TIMEOUT, Duration::from_millis);
+    let broker = match broker_name.as_str() {
+        "angelone" => BrokerConfig::AngelOne(AngelOneConfig {
+            api_key: Secret::new(keys.required_str("api_key")?),
+            client_code: keys.required_str("client_code")?,
+            device: DeviceOverrides {
+                local_ip: keys.optional_ip("local_ip")?,
+                public_ip: keys.optional_ip("public_ip")?,
+                mac_address: keys.optional_mac("mac_address")?,
+            },
+        }),
+        _ => {
+            return Err(Error::invalid_argument(
+                "config key \"broker\" must be \"angelone\"",
+            ));
+        }
+    };
+    keys.finish()?;
+    Ok(Config {
+        broker,
+        timeout,
+        base_url,
+    })
+}
+
+/// Parses and validates `broker_login` credentials for a broker.
+pub fn parse_credentials(broker: &BrokerConfig, json: &str) -> Result<Credentials> {
+    let mut keys = Keys::parse(json, "credentials")?;
+    let credentials = match broker {
+        BrokerConfig::AngelOne(_) => Credentials::AngelOne {
+            pin: Secret::new(keys.required_str("pin")?),
+            totp: keys.totp_input()?,
+        },
+    };
+    keys.finish()?;
+    Ok(credentials)
+}
+
+/// Checks a base URL: http(s), no query or fragment, and plain http only
+/// for loopback hosts. Returns it without a trailing `/`.
+pub fn validate_base_url(text: &str) -> Result<String> {
+    let bad = |why: &str| Error::invalid_argument(format!("config key \"base_url\" {why}"));
+    let url = Url::parse(text).map_err(|_| bad("is not a valid URL"))?;
+    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+        return Err(bad("must not carry a query, a fragment or credentials"));
+    }
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback_host(&url) => {}
+        "http" => {
+            return Err(bad(
+                "must use https://: plain http:// is allowed only for loopback hosts (127.0.0.1, ::1, localhost)",
+            ));
+        }
+        _ => return Err(bad("must be an https:// URL")),
+    }
+    Ok(text.trim_end_matches('/').to_string())
+}
+
+fn is_loopback_host(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// A JSON object read key by key; whatever is left at the end is unknown.
+struct Keys {
+    what: &'static str,
+    map: Map<String, Value>,
+}
+
+impl Keys {
+    fn parse(json: &str, what: &'static str) -> Result<Keys> {
+        // serde_json's syntax errors name a position, never the input text.
+        let value: Value = serde_json::from_str(json)
+            .map_err(|e| Error::invalid_argument(format!("{what} is not valid JSON: {e}")))?;
+        match value {
+            Value::Object(map) => Ok(Keys { what, map }),
+            _ => Err(Error::invalid_argument(format!(
+                "{what} must be a JSON object"
+            ))),
+        }
+    }
+
+    fn error(&self, key: &str, why: &str) -> Error {
+        Error::invalid_argument(format!("{} key \"{key}\" {why}", self.what))
+    }
+
+    fn optional_str(&mut self, key: &str) -> Result<Option<String>> {
+        match self.map.remove(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) if s.is_empty() => Err(self.error(key, "must not be empty")),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(_) => Err(self.error(key, "must be a string")),
+        }
+    }
+
+    fn required_str(&mut self, key: &str) -> Result<String> {
+        self.optional_str(key)?
+            .ok_or_else(|| self.error(key, "is missing"))
+    }
+
+    fn optional_u64(&mut self, key: &str, min: u64, max: u64) -> Result<Option<u64>> {
+        match self.map.remove(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => v
+                .as_u64()
+                .filter(|n| (min..=max).contains(n))
+                .map(Some)
+                .ok_or_else(|| {
+                    self.error(key, &format!("must be a whole number from {min} to {max}"))
+                }),
+        }
+    }
+
+    fn optional_ip(&mut self, key: &str) -> Result<Option<IpAddr>> {
+        self.optional_str(key)?
+            .map(|s| {
+                s.parse()
+                    .map_err(|_| self.error(key, "must be an IPv4 or IPv6 address"))
+            })
+            .transpose()
+    }
+
+    fn optional_mac(&mut self, key: &str) -> Result<Option<String>> {
+        let Some(mac) = self.optional_str(key)? else {
+            return Ok(None);
+        };
+        let parts: Vec<&str> = mac.split([':', '-']).collect();
+        let well_formed = parts.len() == 6
+            && parts
+                .iter()
+                .all(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_hexdigit()));
+        if !well_formed {
+            return Err(self.error(key, "must look like aa:bb:cc:dd:ee:ff"));
+        }
+        Ok(Some(parts.join(":").to_ascii_lowercase()))
+    }
+
+    /// `totp` (six digits) or `totp_secret` (base32), exactly one.
+    fn totp_input(&mut self) -> Result<TotpInput> {
+        let code = self.optional_str("totp")?;
+        let secret = self.optional_str("totp_secret")?.map(Secret::new);
+        match (code, secret) {
+            (Some(code), None) if totp::is_code_shaped(&code) => {
+                Ok(TotpInput::Code(Secret::new(code)))
+            }
+            (Some(_), None) => Err(self.error("totp", "must be six digits")),
+            (None, Some(secret)) => {
+                Ok(TotpInput::Secret(TotpSecret::from_base32(secret.expose())?))
+            }
+            (Some(_), Some(_)) => Err(Error::invalid_argument(
+                "credentials must have \"totp\" or \"totp_secret\", not both",
+            )),
+            (None, None) => Err(Error::invalid_argument(
+                "credentials key \"totp\" (six digits) or \"totp_secret\" (base32) is missing",
+            )),
+        }
+    }
+
+    /// Fails on the first key nobody asked for, since a typo must not be ignored.
+    fn finish(self) -> Result<()> {
+        match self.map.keys().min() {
+            None => Ok(()),
+            Some(key) => Err(Error::invalid_argument(format!(
+                "unknown {} key \"{}\"",
+                self.what,
+                printable_key(key)
+            ))),
+        }
+    }
+}
+
+/// A key as it may be printed: short, and without control characters.
+fn printable_key(key: &str) -> String {
+    let mut shown: String = key.chars().filter(|c| !c.is_control()).take(40).collect();
+    if key.chars().count() > 40 {
+        shown.push('…');
+    }
+    shown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ANGEL: &str = r#"{"broker":"angelone","api_key":"k","client_code":"C1"}"#;
+
+    #[test]
+    fn minimal_angel_config_gets_defaults() {
+        let c = parse_config(ANGEL).unwrap();
+        assert_eq!(c.timeout, DEFAULT_TIMEOUT);
+        assert!(c.base_url.is_none());
+        let BrokerConfig::AngelOne(a) = c.broker;
+        assert_eq!(a.client_code, "C1");
+        assert!(a.device.local_ip.is_none());
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let err =
+            parse_config(r#"{"broker":"angelone","api_key":"k","client_code":"C","apikey":"x"}"#)
+                .unwrap_err();
+        assert_eq!(err.message, "unknown config key \"apikey\"");
+    }
+
+    #[test]
+    fn missing_and_mistyped_keys_are_named_without_values() {
+        let err = parse_config(r#"{"broker":"angelone","client_code":"C"}"#).unwrap_err();
+        assert_eq!(err.message, "config key \"api_key\" is missing");
+        let err =
+            parse_config(r#"{"broker":"angelone","api_key":98765,"client_code":"C"}"#).unwrap_err();
+        assert!(err.message.contains("\"api_key\" must be a string"));
+        assert!(!err.message.contains("98765"));
+    }
+
+    #[test]
+    fn timeout_is_range_checked() {
+        let with = |t: &str| {
+            parse_config(&format!(
+                r#"{{"broker":"angelone","api_key":"k","client_code":"C","timeout_ms":{t}}}"#
+            ))
+        };
+        assert_eq!(with("250").unwrap().timeout, Duration::from_millis(250));
+        for bad in ["0", "-5", "1.5", "\"7000\"", "600001"] {
+            assert!(
+                with(bad).unwrap_err().message.contains("timeout_ms"),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn base_url_rules() {
+        assert_eq!(
+            validate_base_url("https://a.example/x/").unwrap(),
+            "https://a.example/x"
+        );
+        assert!(validate_base_url("http://127.0.0.1:9/").is_ok());
+        assert!(validate_base_url("http://[::1]:9").is_ok());
+        assert!(validate_base_url("http://localhost:9").is_ok());
+        let err = validate_base_url("http://apiconnect.angelone.in").unwrap_err();
+        assert!(err.message.contains("loopback"));
+        assert!(validate_base_url("ftp://127.0.0.1").is_err());
+        assert!(validate_base_url("https://a.example/?q=1").is_err());
+        assert!(validate_base_url("not a url").is_err());
+    }
+
+    #[test]
+    fn device_overrides_are_validated() {
+        let base = r#""broker":"angelone","api_key":"k","client_code":"C""#;
+        let c = parse_config(&format!(
+            r#"{{{base},"local_ip":"10.0.0.5","mac_address":"AA-BB-CC-DD-EE-0F"}}"#
+        ))
+        .unwrap();
+        let BrokerConfig::AngelOne(a) = c.broker;
+        assert_eq!(a.device.mac_address.as_deref(), Some("aa:bb:cc:dd:ee:0f"));
+        assert!(parse_config(&format!(r#"{{{base},"local_ip":"10.0.0"}}"#)).is_err());
+        assert!(parse_config(&format!(r#"{{{base},"mac_address":"aa:bb"}}"#)).is_err());
+    }
+
+    #[test]
+    fn credentials_need_exactly_one_totp_form() {
+        let c = parse_config(ANGEL).unwrap().broker;
+        assert!(parse_credentials(&c, r#"{"pin":"1234","totp":"123456"}"#).is_ok());
+        assert!(
+            parse_credentials(&c, r#"{"pin":"1234","totp_secret":"JBSWY3DPEHPK3PXP"}"#).is_ok()
+        );
+        let both = r#"{"pin":"1234","totp":"123456","totp_secret":"JBSWY3DPEHPK3PXP"}"#;
+        assert!(
+            parse_credentials(&c, both)
+                .unwrap_err()
+                .message
+                .contains("not both")
+        );
+        assert!(parse_credentials(&c, r#"{"pin":"1234"}"#).is_err());
+        let short = parse_credentials(&c, r#"{"pin":"1234","totp":"12345"}"#).unwrap_err();
+        assert!(short.message.contains("six digits") && !short.message.contains("12345"));
+        assert!(
+            parse_credentials(&c, r#"{"totp":"123456"}"#)
+                .unwrap_err()
+                .message
+                .contains("pin")
+        );
+    }
+
+    #[test]
+    fn non_objects_and_bad_json_are_invalid_arguments() {
+        for bad in ["", "[]", "null", "{", "\"x\""] {
+            let err = parse_config(bad).unwrap_err();
+            assert_eq!(err.status, crate::error::Status::InvalidArgument, "{bad}");
+        }
+    }
+}

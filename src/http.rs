@@ -1,0 +1,331 @@
+//! [`Transport`]: the one place that talks HTTP. One blocking reqwest client
+//! per session (kept-alive connections), rustls with ring, TLS 1.2+, a total
+//! deadline per call, a body size cap, and errors sorted into statuses.
+
+use crate::error::{Error, Result, Status};
+use crate::secret::Secret;
+use std::io::Read;
+use std::sync::Once;
+use std::time::{Duration, Instant};
+use zeroize::Zeroizing;
+
+/// Largest reply body read; a larger one is a protocol error, so a broken or
+/// hostile server cannot exhaust the host's memory.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
+/// The HTTP method of a broker call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    /// GET, no body.
+    Get,
+    /// POST with a body.
+    Post,
+}
+
+/// One request, as a broker module builds it. Header values and the body are
+/// [`Secret`]s because they carry tokens, keys and PINs.
+pub struct Request {
+    /// GET or POST.
+    pub method: Method,
+    /// The full URL.
+    pub url: String,
+    /// Header names and values, sent in this order.
+    pub headers: Vec<(&'static str, Secret)>,
+    /// The body, if any.
+    pub body: Option<Secret>,
+}
+
+/// A reply: status and the whole body (at most [`MAX_BODY_BYTES`]).
+pub struct Response {
+    /// The HTTP status code.
+    pub status: u16,
+    /// The `Content-Type` header, if any.
+    pub content_type: Option<String>,
+    /// The body; wiped when dropped, since it may hold tokens.
+    pub body: Zeroizing<Vec<u8>>,
+}
+
+/// A kept-alive HTTP client with the session's timeout.
+pub struct Transport {
+    client: reqwest::blocking::Client,
+    timeout: Duration,
+}
+
+impl Transport {
+    /// A client whose calls each take at most `timeout`, connect included.
+    pub fn new(timeout: Duration) -> Result<Transport> {
+        install_crypto_provider();
+        let client = reqwest::blocking::Client::builder()
+            .user_agent(concat!("brokerlink/", env!("CARGO_PKG_VERSION")))
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            .tls_version_min(reqwest::tls::Version::TLS_1_2)
+            .redirect(reqwest::redirect::Policy::none())
+            .tcp_nodelay(true)
+            .build()
+            .map_err(|e| {
+                Error::new(
+                    Status::Tls,
+                    format!("could not set up HTTPS: {}", root_cause(&e)),
+                )
+            })?;
+        Ok(Transport { client, timeout })
+    }
+
+    /// Sends a request and reads the whole reply within the timeout.
+    pub fn send(&self, request: &Request) -> Result<Response> {
+        let deadline = Instant::now() + self.timeout;
+        let method = match request.method {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+        };
+        let mut builder = self
+            .client
+            .request(method, &request.url)
+            .timeout(self.timeout);
+        for (name, value) in &request.headers {
+            let mut header =
+                reqwest::header::HeaderValue::from_str(value.expose()).map_err(|_| {
+                    Error::invalid_argument(format!(
+                        "the value for the {name} header has characters HTTP does not allow"
+                    ))
+                })?;
+            header.set_sensitive(true);
+            builder = builder.header(*name, header);
+        }
+        if let Some(body) = &request.body {
+            builder = builder.body(body.expose().to_owned());
+        }
+        let reply = builder.send().map_err(|e| self.classify(e))?;
+        let status = reply.status().as_u16();
+        let content_type = reply
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = self.read_body(reply, deadline, status)?;
+        Ok(Response {
+            status,
+            content_type,
+            body,
+        })
+    }
+
+    /// Reads the body up to the cap, and no later than the deadline, so a
+    /// server that trickles bytes cannot hold the caller past its timeout.
+    fn read_body(
+        &self,
+        mut reply: reqwest::blocking::Response,
+        deadline: Instant,
+        status: u16,
+    ) -> Result<Zeroizing<Vec<u8>>> {
+        let mut body = Zeroizing::new(Vec::new());
+        let mut chunk = Zeroizing::new([0u8; 16 * 1024]);
+        loop {
+            if Instant::now() >= deadline {
+                return Err(self.timed_out().with_http_status(status));
+            }
+            let n = match reply.read(&mut chunk[..]) {
+                Ok(0) => return Ok(body),
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+                    return Err(self.timed_out().with_http_status(status));
+                }
+                Err(e) => {
+                    return Err(Error::new(
+                        Status::Network,
+                        format!(
+                            "the connection broke while reading the reply: {}",
+                            root_cause(&e)
+                        ),
+                    )
+                    .with_http_status(status));
+                }
+            };
+            if body.len() + n > MAX_BODY_BYTES {
+                return Err(
+                    Error::protocol("the reply is larger than 1 MiB").with_http_status(status)
+                );
+            }
+            body.extend_from_slice(&chunk[..n]);
+        }
+    }
+
+    fn timed_out(&self) -> Error {
+        Error::new(
+            Status::Timeout,
+            format!(
+                "the broker did not answer within {} ms",
+                self.timeout.as_millis()
+            ),
+        )
+    }
+
+    fn classify(&self, error: reqwest::Error) -> Error {
+        let error = error.without_url();
+        if error.is_timeout() {
+            return self.timed_out();
+        }
+        if let Some(tls) = find_source::<rustls::Error>(&error) {
+            return Error::new(Status::Tls, format!("TLS failed: {tls}"));
+        }
+        if error.is_builder() {
+            return Error::invalid_argument(format!(
+                "the request could not be built: {}",
+                root_cause(&error)
+            ));
+        }
+        let what = if error.is_connect() {
+            "could not connect to the broker"
+        } else {
+            "the connection to the broker failed"
+        };
+        Error::new(Status::Network, format!("{what}: {}", root_cause(&error)))
+    }
+}
+
+/// Installs ring as rustls' process default, once. The default lives in our
+/// own copy of rustls, so no other TLS user in the host process is affected.
+fn install_crypto_provider() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // Err means a provider is already installed: that is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+/// The innermost error's text: the one that says what actually happened.
+fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut current = error;
+    while let Some(next) = current.source() {
+        current = next;
+    }
+    current.to_string()
+}
+
+fn find_source<'a, T: std::error::Error + 'static>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a T> {
+    let mut current = Some(error);
+    while let Some(e) = current {
+        if let Some(found) = e.downcast_ref::<T>() {
+            return Some(found);
+        }
+        current = e.source();
+    }
+    None
+}
+
+/// How a reply that is not the broker's JSON is classed, whatever the broker:
+/// rate limits, firewall pages, empty bodies, server errors.
+pub fn classify_non_json(response: &Response) -> Error {
+    let text = String::from_utf8_lossy(&response.body);
+    let trimmed = text.trim();
+    let status = response.status;
+    let is_html = trimmed.starts_with('<')
+        || response
+            .content_type
+            .as_deref()
+            .is_some_and(|c| c.to_ascii_lowercase().contains("html"));
+    let error = if status == 429 || (status == 403 && trimmed.contains("exceeding access rate")) {
+        Error::new(
+            Status::RateLimited,
+            "the broker's rate limit was exceeded: slow down and retry",
+        )
+        .with_broker(None, Some(short(trimmed)))
+    } else if trimmed.is_empty() {
+        Error::protocol(format!("the broker sent an empty reply (HTTP {status})")).retryable(true)
+    } else if is_html && trimmed.contains("Request Rejected") {
+        Error::new(
+            Status::Broker,
+            "the broker's web firewall rejected the request (an HTML \"Request Rejected\" page); wait and retry",
+        )
+        .retryable(true)
+    } else if status >= 500 {
+        Error::new(
+            Status::Broker,
+            format!("the broker's server failed (HTTP {status})"),
+        )
+        .retryable(true)
+    } else if is_html {
+        Error::protocol(format!(
+            "the broker sent an HTML page instead of JSON (HTTP {status})"
+        ))
+    } else if status >= 400 {
+        Error::new(
+            Status::Broker,
+            format!("the broker refused the request (HTTP {status})"),
+        )
+        .with_broker(None, Some(short(trimmed)))
+    } else {
+        Error::protocol(format!("the broker's reply is not JSON (HTTP {status})"))
+    };
+    error.with_http_status(status)
+}
+
+/// At most 200 characters of a plain-text reply, for `broker_message`.
+fn short(text: &str) -> String {
+    text.chars().take(200).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(status: u16, content_type: &str, body: &str) -> Response {
+        Response {
+            status,
+            content_type: Some(content_type.into()),
+            body: Zeroizing::new(body.as_bytes().to_vec()),
+        }
+    }
+
+    #[test]
+    fn plain_text_403_is_a_retryable_rate_limit() {
+        let e = classify_non_json(&reply(
+            403,
+            "text/plain",
+            "Access denied because of exceeding access rate",
+        ));
+        assert_eq!(e.status, Status::RateLimited);
+        assert!(e.retryable);
+        assert_eq!(e.http_status, Some(403));
+        assert_eq!(
+            e.broker_message.as_deref(),
+            Some("Access denied because of exceeding access rate")
+        );
+        assert_eq!(
+            classify_non_json(&reply(429, "text/plain", "")).status,
+            Status::RateLimited
+        );
+    }
+
+    #[test]
+    fn html_and_empty_and_server_errors_are_classified() {
+        let firewall = reply(
+            200,
+            "text/html",
+            "<html><title>Request Rejected</title></html>",
+        );
+        assert_eq!(classify_non_json(&firewall).status, Status::Broker);
+        assert_eq!(
+            classify_non_json(&reply(200, "text/html", "<html>hi</html>")).status,
+            Status::Protocol
+        );
+        let empty = classify_non_json(&reply(200, "application/json", ""));
+        assert_eq!((empty.status, empty.retryable), (Status::Protocol, true));
+        let bad_gateway = classify_non_json(&reply(502, "text/plain", "Bad Gateway"));
+        assert_eq!(
+            (bad_gateway.status, bad_gateway.retryable),
+            (Status::Broker, true)
+        );
+        assert_eq!(
+            classify_non_json(&reply(400, "text/plain", "Bad Request")).status,
+            Status::Broker
+        );
+        assert_eq!(
+            classify_non_json(&reply(200, "text/plain", "hello")).status,
+            Status::Protocol
+        );
+    }
+}

@@ -1,0 +1,277 @@
+//! The normalized results every broker maps to: the same field names and
+//! number formats whatever the broker, with the broker's own payload under `raw`.
+
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{Serialize, Serializer};
+use serde_json::Value;
+use std::str::FromStr;
+
+/// An amount of rupees, exact: parsed from the broker's decimal text, never
+/// through a float, and printed as a JSON number with the same digits.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Money(Decimal);
+
+/// Paise: amounts are exact to two decimal places.
+const MONEY_DECIMALS: u32 = 2;
+
+impl Money {
+    /// Zero rupees.
+    pub const ZERO: Money = Money(Decimal::ZERO);
+
+    /// Reads an amount the way brokers send it: a decimal string (of any
+    /// precision), a JSON number, or null/missing/empty for zero. More than two
+    /// decimals are rounded to the paise, half away from zero. `Err` holds a
+    /// reason without the value.
+    pub fn from_wire(value: Option<&Value>) -> Result<Money, &'static str> {
+        match value {
+            None | Some(Value::Null) => Ok(Money::ZERO),
+            Some(Value::String(s)) => Money::parse(s),
+            // With serde_json's arbitrary_precision a Number keeps its text.
+            Some(Value::Number(n)) => Money::parse(&n.to_string()),
+            Some(_) => Err("is neither a number nor a decimal string"),
+        }
+    }
+
+    /// Parses decimal text; empty text is zero.
+    pub fn parse(text: &str) -> Result<Money, &'static str> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(Money::ZERO);
+        }
+        if text.len() > 64 {
+            return Err("is too long to be an amount");
+        }
+        let parsed = if text.contains(['e', 'E']) {
+            Decimal::from_scientific(text)
+        } else {
+            Decimal::from_str(text)
+        };
+        let decimal = parsed.map_err(|_| "is not a decimal number")?;
+        Ok(Money(round_to_paise(decimal)))
+    }
+
+    /// `self + other`, or an error when the sum is out of range.
+    pub fn checked_add(self, other: Money) -> Option<Money> {
+        self.0.checked_add(other.0).map(Money)
+    }
+
+    /// `self - other`, or an error when the difference is out of range.
+    pub fn checked_sub(self, other: Money) -> Option<Money> {
+        self.0.checked_sub(other.0).map(Money)
+    }
+}
+
+fn round_to_paise(d: Decimal) -> Decimal {
+    if d.scale() > MONEY_DECIMALS {
+        d.round_dp_with_strategy(MONEY_DECIMALS, RoundingStrategy::MidpointAwayFromZero)
+    } else {
+        d
+    }
+}
+
+impl std::fmt::Display for Money {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl Serialize for Money {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // Decimal's text is always a valid JSON number; arbitrary_precision
+        // keeps it digit for digit.
+        let number =
+            serde_json::Number::from_str(&self.0.to_string()).map_err(serde::ser::Error::custom)?;
+        number.serialize(serializer)
+    }
+}
+
+/// What `broker_login` returns. Tokens stay inside the library.
+#[derive(Clone, Debug, Serialize)]
+pub struct LoginInfo {
+    /// The broker family, `"angelone"` or `"noren"`.
+    pub broker: &'static str,
+    /// The broker's user id (Angel One client code, Noren `uid`).
+    pub user_id: String,
+    /// When the login happened, RFC 3339 UTC.
+    pub logged_in_at: String,
+    /// When the access token expires, RFC 3339 UTC, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_expires_at: Option<String>,
+}
+
+/// What `broker_refresh` returns.
+#[derive(Clone, Debug, Serialize)]
+pub struct Refreshed {
+    /// The broker family.
+    pub broker: &'static str,
+    /// The broker's user id.
+    pub user_id: String,
+    /// When the refresh happened, RFC 3339 UTC.
+    pub refreshed_at: String,
+    /// When the new access token expires, RFC 3339 UTC, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_expires_at: Option<String>,
+}
+
+/// What `broker_logout` returns.
+#[derive(Clone, Debug, Serialize)]
+pub struct LoggedOut {
+    /// The broker family.
+    pub broker: &'static str,
+    /// The broker's user id.
+    pub user_id: String,
+    /// Always `true`: the session is closed locally, and at the broker
+    /// unless the broker had already ended it.
+    pub logged_out: bool,
+}
+
+/// The account holder's profile.
+#[derive(Clone, Debug, Serialize)]
+pub struct Profile {
+    /// The broker family.
+    pub broker: &'static str,
+    /// The broker's user id.
+    pub user_id: String,
+    /// The account holder's name.
+    pub name: String,
+    /// E-mail address, `""` when the broker has none.
+    pub email: String,
+    /// Mobile number, `""` when the broker has none.
+    pub mobile: String,
+    /// Exchange segments the account may trade, as the broker names them.
+    pub exchanges: Vec<String>,
+    /// Product types the account may use, as the broker names them.
+    pub products: Vec<String>,
+    /// The broker's own payload, unchanged.
+    pub raw: Value,
+}
+
+/// Funds and margins. Every amount is in rupees, exact to the paise.
+#[derive(Clone, Debug, Serialize)]
+pub struct Funds {
+    /// The broker family.
+    pub broker: &'static str,
+    /// Cash available to trade with.
+    pub available_cash: Money,
+    /// Net funds: the broker's overall figure.
+    pub net: Money,
+    /// Margin used by open positions and orders.
+    pub used_margin: Money,
+    /// Collateral value (pledged holdings), after haircut.
+    pub collateral: Money,
+    /// Funds added today.
+    pub payin: Money,
+    /// Withdrawals requested today.
+    pub payout: Money,
+    /// Realised profit and loss today.
+    pub m2m_realized: Money,
+    /// Unrealised mark-to-market profit and loss.
+    pub m2m_unrealized: Money,
+    /// The broker's own payload, unchanged.
+    pub raw: Value,
+}
+
+/// Seconds since the Unix epoch, now.
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// RFC 3339 UTC text (`2026-11-23T12:00:05Z`) for seconds since the epoch.
+pub fn rfc3339_utc(unix_seconds: i64) -> String {
+    let days = unix_seconds.div_euclid(86_400);
+    let secs = unix_seconds.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn money_json(v: Value) -> String {
+        serde_json::to_string(&Money::from_wire(Some(&v)).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn money_prints_the_digits_received() {
+        assert_eq!(money_json(json!("9999999999999")), "9999999999999");
+        assert_eq!(money_json(json!("-1053.75")), "-1053.75");
+        assert_eq!(money_json(json!("250.5")), "250.5");
+        assert_eq!(money_json(json!("5000.00")), "5000.00");
+        assert_eq!(
+            money_json(json!("1500000000000000.00")),
+            "1500000000000000.00"
+        );
+    }
+
+    #[test]
+    fn money_rounds_to_the_paise_only_beyond_two_decimals() {
+        assert_eq!(money_json(json!("12554.549999999999272")), "12554.55");
+        assert_eq!(money_json(json!("19948.7700")), "19948.77");
+        assert_eq!(money_json(json!("0.005")), "0.01");
+        assert_eq!(money_json(json!("-0.005")), "-0.01");
+    }
+
+    #[test]
+    fn money_treats_null_missing_and_empty_as_zero() {
+        assert_eq!(Money::from_wire(None).unwrap(), Money::ZERO);
+        assert_eq!(Money::from_wire(Some(&Value::Null)).unwrap(), Money::ZERO);
+        assert_eq!(money_json(json!("")), "0");
+        assert_eq!(money_json(json!(" 12.5 ")), "12.5");
+    }
+
+    #[test]
+    fn money_reads_json_numbers_exactly() {
+        let v: Value = serde_json::from_str("12554.549999999999272").unwrap();
+        assert_eq!(money_json(v), "12554.55");
+        let v: Value = serde_json::from_str("1500000000000000.25").unwrap();
+        assert_eq!(money_json(v), "1500000000000000.25");
+        assert_eq!(money_json(json!("1e3")), "1000");
+    }
+
+    #[test]
+    fn money_rejects_garbage_without_echoing_it() {
+        for bad in [
+            json!("abc"),
+            json!("NaN"),
+            json!("1.2.3"),
+            json!(true),
+            json!([1]),
+        ] {
+            let reason = Money::from_wire(Some(&bad)).unwrap_err();
+            assert!(!reason.contains("abc"));
+        }
+        assert!(Money::parse(&"9".repeat(40)).is_err());
+    }
+
+    #[test]
+    fn rfc3339_formats_known_instants() {
+        assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339_utc(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339_utc(1_795_435_200), "2026-11-23T12:00:00Z");
+        assert_eq!(rfc3339_utc(-1), "1969-12-31T23:59:59Z");
+    }
+}
