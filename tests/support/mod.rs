@@ -1,0 +1,205 @@
+//! Test support: drive the library through its C ABI exactly as a host
+//! program does, against brokersim.
+#![allow(dead_code)] // each test file uses a different part
+
+use brokerlink::ffi::*;
+use brokersim::{AngelAccount, Sim, SimOptions};
+use serde_json::Value;
+use std::ffi::{CStr, CString, c_char};
+
+/// The demo account's TOTP secret, as brokersim registers it.
+pub const DEMO_TOTP_SECRET: &str = "JBSWY3DPEHPK3PXP";
+
+/// A status and the JSON a call wrote to `out_json`.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: i32,
+    pub json: Value,
+    pub text: String,
+}
+
+impl Reply {
+    /// Takes ownership of a string the library returned, and frees it.
+    pub fn take(status: i32, out: *mut c_char) -> Reply {
+        assert!(!out.is_null(), "status {status} came without out_json");
+        let text = unsafe { CStr::from_ptr(out) }
+            .to_str()
+            .expect("out_json is UTF-8")
+            .to_owned();
+        unsafe { broker_string_free(out) };
+        let json = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("out_json is not JSON ({e}): {text}"));
+        Reply { status, json, text }
+    }
+
+    /// The error code name in an error reply.
+    pub fn code(&self) -> &str {
+        self.json["code"].as_str().unwrap_or("")
+    }
+
+    /// Asserts success and returns the JSON.
+    #[track_caller]
+    pub fn ok(&self) -> &Value {
+        assert_eq!(self.status, 0, "expected success, got {}", self.text);
+        &self.json
+    }
+
+    /// Asserts a failure with `status`; checks the error object's shape.
+    #[track_caller]
+    pub fn err(&self, status: i32) -> &Value {
+        assert_eq!(
+            self.status, status,
+            "expected status {status}, got {}",
+            self.text
+        );
+        assert_eq!(self.json["status"], status);
+        let name = unsafe { CStr::from_ptr(broker_status_name(status)) }
+            .to_str()
+            .unwrap();
+        assert_eq!(self.json["code"], name);
+        assert!(self.json["message"].as_str().is_some_and(|m| !m.is_empty()));
+        assert!(self.json["retryable"].is_boolean());
+        &self.json
+    }
+}
+
+pub fn cstring(s: &str) -> CString {
+    CString::new(s).expect("no NUL in test strings")
+}
+
+/// A session handle that is freed when dropped.
+pub struct Handle(pub *mut BrokerSession);
+
+// The handle is an id; sharing it between test threads is what hosts do.
+unsafe impl Send for Handle {}
+unsafe impl Sync for Handle {}
+
+impl Handle {
+    /// `broker_new`, asserting success.
+    #[track_caller]
+    pub fn new(config: &str) -> Handle {
+        let (reply, handle) = new_session(config);
+        reply.ok();
+        handle.expect("a handle on success")
+    }
+
+    pub fn login(&self, credentials: &str) -> Reply {
+        let c = cstring(credentials);
+        let mut out = std::ptr::null_mut();
+        let status = unsafe { broker_login(self.0, c.as_ptr(), &mut out) };
+        Reply::take(status, out)
+    }
+
+    pub fn call(
+        &self,
+        f: unsafe extern "C" fn(*mut BrokerSession, *mut *mut c_char) -> i32,
+    ) -> Reply {
+        let mut out = std::ptr::null_mut();
+        let status = unsafe { f(self.0, &mut out) };
+        Reply::take(status, out)
+    }
+
+    pub fn profile(&self) -> Reply {
+        self.call(broker_get_profile)
+    }
+    pub fn rms(&self) -> Reply {
+        self.call(broker_get_rms)
+    }
+    pub fn refresh(&self) -> Reply {
+        self.call(broker_refresh)
+    }
+    pub fn logout(&self) -> Reply {
+        self.call(broker_logout)
+    }
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        broker_free(self.0);
+    }
+}
+
+/// `broker_new`: the reply, and the handle when one was made.
+pub fn new_session(config: &str) -> (Reply, Option<Handle>) {
+    let c = cstring(config);
+    let mut session = std::ptr::null_mut();
+    let mut out = std::ptr::null_mut();
+    let status = unsafe { broker_new(c.as_ptr(), &mut session, &mut out) };
+    let reply = Reply::take(status, out);
+    if status == 0 {
+        assert!(!session.is_null());
+        (reply, Some(Handle(session)))
+    } else {
+        assert!(
+            session.is_null(),
+            "a failed broker_new must set *out_session to NULL"
+        );
+        (reply, None)
+    }
+}
+
+/// A simulator with the demo account and no rate limits, unless a test wants them.
+pub fn sim() -> Sim {
+    Sim::start_with(SimOptions {
+        rate_limits: false,
+        ..SimOptions::default()
+    })
+    .expect("brokersim starts")
+}
+
+/// A simulator that enforces the broker's published rate limits.
+pub fn sim_with_rate_limits() -> Sim {
+    Sim::start_with(SimOptions {
+        rate_limits: true,
+        ..SimOptions::default()
+    })
+    .expect("brokersim starts")
+}
+
+/// An Angel One config for the demo account on `sim`, plus extra keys.
+pub fn angel_config(sim: &Sim, extra: &str) -> String {
+    let demo = AngelAccount::demo();
+    let extra = if extra.is_empty() {
+        String::new()
+    } else {
+        format!(",{extra}")
+    };
+    format!(
+        r#"{{"broker":"angelone","api_key":"{}","client_code":"{}","base_url":"{}","timeout_ms":3000{extra}}}"#,
+        demo.api_key,
+        demo.client_code,
+        sim.angel_base_url()
+    )
+}
+
+/// The demo account's credentials, the TOTP computed by the library.
+pub fn angel_credentials() -> String {
+    format!(
+        r#"{{"pin":"{}","totp_secret":"{DEMO_TOTP_SECRET}"}}"#,
+        AngelAccount::demo().pin
+    )
+}
+
+/// A logged-in Angel One session on `sim`.
+pub fn angel_session(sim: &Sim) -> Handle {
+    let handle = Handle::new(&angel_config(sim, ""));
+    handle.login(&angel_credentials()).ok();
+    handle
+}
+
+/// The current TOTP code for the demo secret, through the C ABI.
+pub fn totp_now(secret: &str) -> String {
+    let c = cstring(secret);
+    let mut out = std::ptr::null_mut();
+    let status = unsafe { broker_totp(c.as_ptr(), &mut out) };
+    Reply::take(status, out).ok()["code"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// A port on 127.0.0.1 where nothing listens.
+pub fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
