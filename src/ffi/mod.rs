@@ -83,7 +83,7 @@ fn to_json(value: &impl serde::Serialize) -> crate::error::Result<String> {
 /// Thread-safe.
 #[unsafe(no_mangle)]
 pub extern "C" fn broker_version() -> *const c_char {
-    c"0.1.0".as_ptr()
+    infallible(c"0.1.0".as_ptr(), || c"0.1.0".as_ptr())
 }
 
 /// The ABI version of the loaded library, (major << 16) | minor. A binding
@@ -91,7 +91,7 @@ pub extern "C" fn broker_version() -> *const c_char {
 /// Thread-safe.
 #[unsafe(no_mangle)]
 pub extern "C" fn broker_abi_version() -> u32 {
-    BROKERLINK_ABI_VERSION
+    infallible(BROKERLINK_ABI_VERSION, || BROKERLINK_ABI_VERSION)
 }
 
 /// The name of a status code, e.g. "SESSION_EXPIRED" for 5, or "UNKNOWN" for
