@@ -1,0 +1,128 @@
+//! The HTTP/1.1 server: a listener, an acceptor thread and one thread per connection.
+//!
+//! Connection threads poll the stop flag at least every [`POLL_INTERVAL`], so they all end soon
+//! after the simulator stops, even when a client holds its connection open. Stopping wakes the
+//! blocked acceptor by connecting to it, then joins it.
+
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use crate::http::{ReadOutcome, RequestReader, Response, write_response};
+use crate::respond::{AfterReply, reply};
+use crate::state::Shared;
+
+/// How often a connection thread blocked on a read checks the stop flag.
+pub(crate) const POLL_INTERVAL: Duration = Duration::from_millis(50);
+/// How long a write may block before the connection is given up.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A listening server; [`Server::stop`] (or dropping it) ends it.
+pub(crate) struct Server {
+    shared: Arc<Shared>,
+    local_addr: SocketAddr,
+    acceptor: Option<JoinHandle<()>>,
+}
+
+impl Server {
+    /// Binds `host:port` and starts accepting connections.
+    pub(crate) fn start(shared: Arc<Shared>) -> io::Result<Server> {
+        let listener = TcpListener::bind((shared.options.host.as_str(), shared.options.port))?;
+        let local_addr = listener.local_addr()?;
+        let acceptor_shared = Arc::clone(&shared);
+        let acceptor = thread::Builder::new()
+            .name("brokersim-acceptor".to_owned())
+            .spawn(move || accept_connections(&listener, &acceptor_shared))?;
+        Ok(Server {
+            shared,
+            local_addr,
+            acceptor: Some(acceptor),
+        })
+    }
+
+    /// The address clients can connect to: the bound address, with a wildcard (`0.0.0.0`, `::`)
+    /// replaced by loopback.
+    pub(crate) fn connect_addr(&self) -> SocketAddr {
+        let ip = match self.local_addr.ip() {
+            IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+            ip => ip,
+        };
+        SocketAddr::new(ip, self.local_addr.port())
+    }
+
+    /// Stops accepting, tells connection threads to finish and waits for the acceptor.
+    pub(crate) fn stop(&mut self) {
+        self.shared.begin_stop();
+        if let Some(acceptor) = self.acceptor.take() {
+            // Wake the acceptor from `accept`; it sees the flag and returns. If the connection
+            // fails the acceptor is not blocked in `accept` any more (or cannot be reached), so
+            // joining is not attempted then.
+            let woke = TcpStream::connect_timeout(&self.connect_addr(), Duration::from_secs(1));
+            if woke.is_ok() {
+                let _ = acceptor.join();
+            }
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Accepts connections until the simulator stops, one thread each.
+fn accept_connections(listener: &TcpListener, shared: &Arc<Shared>) {
+    for stream in listener.incoming() {
+        if shared.is_stopping() {
+            return;
+        }
+        let Ok(stream) = stream else {
+            // Out of file descriptors or a connection aborted before accept: back off briefly.
+            thread::sleep(POLL_INTERVAL);
+            continue;
+        };
+        let connection_shared = Arc::clone(shared);
+        // If no thread can be spawned the stream is dropped, which closes the connection.
+        let _ = thread::Builder::new()
+            .name("brokersim-connection".to_owned())
+            .spawn(move || serve_connection(stream, &connection_shared));
+    }
+}
+
+/// Serves the requests of one connection until it closes, idles out or the simulator stops.
+fn serve_connection(mut stream: TcpStream, shared: &Shared) {
+    let configured = stream
+        .set_read_timeout(Some(POLL_INTERVAL))
+        .and_then(|()| stream.set_write_timeout(Some(WRITE_TIMEOUT)))
+        .and_then(|()| stream.set_nodelay(true));
+    if configured.is_err() {
+        return;
+    }
+    let mut reader = RequestReader::default();
+    while !shared.is_stopping() {
+        match reader.read(&mut stream, shared.stopping_flag()) {
+            ReadOutcome::Closed => return,
+            ReadOutcome::Rejected {
+                status,
+                reason,
+                request,
+            } => {
+                let logged = request.map(|request| shared.log_request(&request));
+                if let Some(id) = logged {
+                    shared.record_status(id, status);
+                }
+                let response = Response::new(status, "text/plain", reason);
+                let _ = write_response(&mut stream, &response, true);
+                return;
+            }
+            ReadOutcome::Request(request) => match reply(shared, &mut stream, &request) {
+                AfterReply::KeepOpen => {}
+                AfterReply::Close => return,
+            },
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! What the simulator's threads share: the options, the mutable [`State`] behind one mutex, the
+//! stop flag and the request listener.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::SystemTime;
+
+use crate::angel::AngelState;
+use crate::fault::FaultBook;
+use crate::http::Request;
+use crate::log::{EntryId, LoggedRequest, RequestLog};
+use crate::options::SimOptions;
+
+/// A callback told about every request once its status is known.
+pub(crate) type RequestListener = Arc<dyn Fn(&LoggedRequest) + Send + Sync>;
+
+/// Everything that changes while the simulator runs. Lock it briefly: never across I/O or sleep.
+#[derive(Default)]
+pub(crate) struct State {
+    /// Every request read, with its answer's status.
+    pub(crate) log: RequestLog,
+    /// Faults waiting to be applied.
+    pub(crate) faults: FaultBook,
+    /// Angel One accounts, sessions and rate-limit history.
+    pub(crate) angel: AngelState,
+}
+
+/// Shared by the [`Sim`](crate::Sim) handle, the acceptor and every connection thread.
+pub(crate) struct Shared {
+    /// The options the simulator was started with.
+    pub(crate) options: SimOptions,
+    /// The mutable state.
+    state: Mutex<State>,
+    /// Set when the simulator stops; every thread checks it at least every poll interval.
+    stopping: AtomicBool,
+    /// Told about each answered request (the CLI's `--verbose`).
+    listener: Mutex<Option<RequestListener>>,
+}
+
+impl Shared {
+    /// Shared state for a new simulator.
+    pub(crate) fn new(options: SimOptions) -> Shared {
+        Shared {
+            options,
+            state: Mutex::new(State::default()),
+            stopping: AtomicBool::new(false),
+            listener: Mutex::new(None),
+        }
+    }
+
+    /// Locks the state. A thread that panicked while holding the lock leaves consistent data
+    /// (every update is a single step), so a poisoned lock is used as is.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The stop flag, for loops that poll it.
+    pub(crate) fn stopping_flag(&self) -> &AtomicBool {
+        &self.stopping
+    }
+
+    /// Whether the simulator is stopping.
+    pub(crate) fn is_stopping(&self) -> bool {
+        self.stopping.load(Ordering::SeqCst)
+    }
+
+    /// Tells every thread to finish.
+    pub(crate) fn begin_stop(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+    }
+
+    /// Replaces the request listener.
+    pub(crate) fn set_listener(&self, listener: Option<RequestListener>) {
+        *self.listener.lock().unwrap_or_else(PoisonError::into_inner) = listener;
+    }
+
+    /// Logs a fully read request (status 0 until [`Shared::record_status`]).
+    pub(crate) fn log_request(&self, request: &Request) -> EntryId {
+        let entry = LoggedRequest {
+            method: request.method.clone(),
+            path: request.path.clone(),
+            query: request.query.clone(),
+            headers: request.headers.clone(),
+            body: String::from_utf8_lossy(&request.body).into_owned(),
+            status: 0,
+            at: SystemTime::now(),
+        };
+        self.lock().log.push(entry)
+    }
+
+    /// Records the status answered to a logged request and tells the listener. Call it before
+    /// writing the response, so that a client that has its answer also finds it in the log.
+    pub(crate) fn record_status(&self, id: EntryId, status: u16) {
+        let entry = self.lock().log.set_status(id, status);
+        let listener = self
+            .listener
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        if let (Some(entry), Some(listener)) = (entry, listener) {
+            listener(&entry);
+        }
+    }
+}
