@@ -125,6 +125,25 @@ pub struct LoggedOut {
     pub logged_out: bool,
 }
 
+/// What `broker_login_url` returns.
+#[derive(Clone, Debug, Serialize)]
+pub struct LoginUrl {
+    /// The address to open in a browser.
+    pub url: String,
+}
+
+/// What `broker_session_import` returns.
+#[derive(Clone, Debug, Serialize)]
+pub struct Imported {
+    /// The broker family.
+    pub broker: &'static str,
+    /// The broker's user id.
+    pub user_id: String,
+    /// When the access token expires, RFC 3339 UTC, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_expires_at: Option<String>,
+}
+
 /// The account holder's profile.
 #[derive(Clone, Debug, Serialize)]
 pub struct Profile {

@@ -15,6 +15,8 @@ use std::net::IpAddr;
 
 /// Angel One's production REST base URL.
 pub const DEFAULT_BASE_URL: &str = "https://apiconnect.angelone.in";
+/// The SmartAPI publisher login page, for apps that log in in a browser.
+pub const PUBLISHER_LOGIN_URL: &str = "https://smartapi.angelone.in/publisher-login";
 
 const LOGIN_PATH: &str = "/rest/auth/angelbroking/user/v1/loginByPassword";
 const REFRESH_PATH: &str = "/rest/auth/angelbroking/jwt/v1/generateTokens";
@@ -126,6 +128,18 @@ impl Broker for AngelOne {
             "public_ip": self.public_ip.to_string(),
             "mac_address": self.mac_address,
         })
+    }
+
+    fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    fn login_url(&self) -> Result<String> {
+        let mut url = reqwest::Url::parse(PUBLISHER_LOGIN_URL)
+            .map_err(|e| Error::new(Status::Internal, format!("bad publisher URL: {e}")))?;
+        url.query_pairs_mut()
+            .append_pair("api_key", self.api_key.expose());
+        Ok(url.into())
     }
 
     fn login(&self, http: &Transport, credentials: &Credentials) -> Result<Tokens> {

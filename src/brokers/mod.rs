@@ -36,6 +36,12 @@ pub trait Broker: Send + Sync {
     /// device headers chosen): no secret.
     fn describe(&self) -> Value;
 
+    /// The REST base URL in use (no trailing `/`).
+    fn base_url(&self) -> &str;
+
+    /// The browser address where the user logs in (OAuth-style logins).
+    fn login_url(&self) -> Result<String>;
+
     /// Logs in and returns the new session's tokens.
     fn login(&self, http: &Transport, credentials: &Credentials) -> Result<Tokens>;
 

@@ -1,11 +1,14 @@
 //! Config and credential JSON -> typed, validated values, with errors that
 //! name the key that is wrong and never repeat a value (it may be a secret).
 
+mod keys;
+
+pub(crate) use keys::Keys;
+
 use crate::error::{Error, Result};
 use crate::secret::Secret;
-use crate::totp::{self, TotpSecret};
+use crate::totp::TotpSecret;
 use reqwest::Url;
-use serde_json::{Map, Value};
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -168,123 +171,6 @@ fn is_loopback_host(url: &Url) -> bool {
         Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
         None => false,
     }
-}
-
-/// A JSON object read key by key; whatever is left at the end is unknown.
-struct Keys {
-    what: &'static str,
-    map: Map<String, Value>,
-}
-
-impl Keys {
-    fn parse(json: &str, what: &'static str) -> Result<Keys> {
-        // serde_json's syntax errors name a position, never the input text.
-        let value: Value = serde_json::from_str(json)
-            .map_err(|e| Error::invalid_argument(format!("{what} is not valid JSON: {e}")))?;
-        match value {
-            Value::Object(map) => Ok(Keys { what, map }),
-            _ => Err(Error::invalid_argument(format!(
-                "{what} must be a JSON object"
-            ))),
-        }
-    }
-
-    fn error(&self, key: &str, why: &str) -> Error {
-        Error::invalid_argument(format!("{} key \"{key}\" {why}", self.what))
-    }
-
-    fn optional_str(&mut self, key: &str) -> Result<Option<String>> {
-        match self.map.remove(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) if s.is_empty() => Err(self.error(key, "must not be empty")),
-            Some(Value::String(s)) => Ok(Some(s)),
-            Some(_) => Err(self.error(key, "must be a string")),
-        }
-    }
-
-    fn required_str(&mut self, key: &str) -> Result<String> {
-        self.optional_str(key)?
-            .ok_or_else(|| self.error(key, "is missing"))
-    }
-
-    fn optional_u64(&mut self, key: &str, min: u64, max: u64) -> Result<Option<u64>> {
-        match self.map.remove(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(v) => v
-                .as_u64()
-                .filter(|n| (min..=max).contains(n))
-                .map(Some)
-                .ok_or_else(|| {
-                    self.error(key, &format!("must be a whole number from {min} to {max}"))
-                }),
-        }
-    }
-
-    fn optional_ip(&mut self, key: &str) -> Result<Option<IpAddr>> {
-        self.optional_str(key)?
-            .map(|s| {
-                s.parse()
-                    .map_err(|_| self.error(key, "must be an IPv4 or IPv6 address"))
-            })
-            .transpose()
-    }
-
-    fn optional_mac(&mut self, key: &str) -> Result<Option<String>> {
-        let Some(mac) = self.optional_str(key)? else {
-            return Ok(None);
-        };
-        let parts: Vec<&str> = mac.split([':', '-']).collect();
-        let well_formed = parts.len() == 6
-            && parts
-                .iter()
-                .all(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_hexdigit()));
-        if !well_formed {
-            return Err(self.error(key, "must look like aa:bb:cc:dd:ee:ff"));
-        }
-        Ok(Some(parts.join(":").to_ascii_lowercase()))
-    }
-
-    /// `totp` (six digits) or `totp_secret` (base32), exactly one.
-    fn totp_input(&mut self) -> Result<TotpInput> {
-        let code = self.optional_str("totp")?;
-        let secret = self.optional_str("totp_secret")?.map(Secret::new);
-        match (code, secret) {
-            (Some(code), None) if totp::is_code_shaped(&code) => {
-                Ok(TotpInput::Code(Secret::new(code)))
-            }
-            (Some(_), None) => Err(self.error("totp", "must be six digits")),
-            (None, Some(secret)) => {
-                Ok(TotpInput::Secret(TotpSecret::from_base32(secret.expose())?))
-            }
-            (Some(_), Some(_)) => Err(Error::invalid_argument(
-                "credentials must have \"totp\" or \"totp_secret\", not both",
-            )),
-            (None, None) => Err(Error::invalid_argument(
-                "credentials key \"totp\" (six digits) or \"totp_secret\" (base32) is missing",
-            )),
-        }
-    }
-
-    /// Fails on the first key nobody asked for, since a typo must not be ignored.
-    fn finish(self) -> Result<()> {
-        match self.map.keys().min() {
-            None => Ok(()),
-            Some(key) => Err(Error::invalid_argument(format!(
-                "unknown {} key \"{}\"",
-                self.what,
-                printable_key(key)
-            ))),
-        }
-    }
-}
-
-/// A key as it may be printed: short, and without control characters.
-fn printable_key(key: &str) -> String {
-    let mut shown: String = key.chars().filter(|c| !c.is_control()).take(40).collect();
-    if key.chars().count() > 40 {
-        shown.push('…');
-    }
-    shown
 }
 
 #[cfg(test)]

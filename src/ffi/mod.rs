@@ -175,6 +175,24 @@ pub extern "C" fn broker_free(session: *mut BrokerSession) {
     })
 }
 
+/// The browser address where the user logs in, for brokers whose login
+/// happens in a browser (OAuth-style): {"url":"https://..."}. Open it, log
+/// in, and pass the code from the page it redirects to to broker_login.
+/// For Angel One this is the SmartAPI publisher login page, which carries
+/// the app's API key as the broker requires. No network call is made.
+/// Returns BROKER_OK, BROKER_ERR_INVALID_HANDLE, BROKER_ERR_UNSUPPORTED or
+/// BROKER_ERR_INTERNAL. Thread-safe.
+///
+/// # Safety
+/// out_json is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn broker_login_url(
+    session: *mut BrokerSession,
+    out_json: *mut *mut c_char,
+) -> i32 {
+    fallible!(out_json, { with_session(session, Session::login_url) })
+}
+
 /// Logs in. credentials_json depends on the broker; for Angel One:
 /// {"pin":"1234","totp":"123456"} or {"pin":"1234","totp_secret":"BASE32"}
 /// (the library computes the code). A previous login is replaced only when
@@ -265,6 +283,53 @@ pub unsafe extern "C" fn broker_logout(
     out_json: *mut *mut c_char,
 ) -> i32 {
     fallible!(out_json, { with_session(session, Session::logout) })
+}
+
+/// Writes the logged-in session's state (broker, user, tokens, expiry) as
+/// versioned JSON to *out_json, so another session, even in another process,
+/// can resume it with broker_session_import instead of logging in again.
+/// THE STATE IS A SECRET: whoever holds it can act as the user until it
+/// expires. Store it encrypted or in the OS credential store, never in a
+/// shared workbook. This is the only function that returns tokens.
+/// Returns BROKER_OK, BROKER_ERR_INVALID_HANDLE, BROKER_ERR_NOT_LOGGED_IN or
+/// BROKER_ERR_INTERNAL. Thread-safe.
+///
+/// # Safety
+/// out_json is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn broker_session_export(
+    session: *mut BrokerSession,
+    out_json: *mut *mut c_char,
+) -> i32 {
+    fallible!(out_json, {
+        let session = handles::get(session_id(session))?;
+        session.export()
+    })
+}
+
+/// Resumes a session from broker_session_export's JSON, replacing any
+/// current login. The state must come from the same broker and base_url and
+/// a version this library reads. On success *out_json receives
+/// {"broker","user_id","access_expires_at"?}. On failure the session is
+/// unchanged. Returns BROKER_OK, BROKER_ERR_INVALID_ARGUMENT (NULL, bad
+/// UTF-8 or JSON, another broker, base_url or version),
+/// BROKER_ERR_SESSION_EXPIRED (the saved token has expired: log in again),
+/// BROKER_ERR_INVALID_HANDLE or BROKER_ERR_INTERNAL. No network call is
+/// made. Thread-safe.
+///
+/// # Safety
+/// state_json is NULL or a NUL-terminated string; out_json is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn broker_session_import(
+    session: *mut BrokerSession,
+    state_json: *const c_char,
+    out_json: *mut *mut c_char,
+) -> i32 {
+    fallible!(out_json, {
+        // SAFETY: state_json is NULL or NUL-terminated, as promised.
+        let state = unsafe { read_str(state_json, "state_json") }?;
+        with_session(session, |s| s.import(state))
+    })
 }
 
 /// Computes the current RFC 6238 code (6 digits, 30 s, SHA-1) for a base32

@@ -4,11 +4,15 @@
 //! never across network I/O, so one session serves many threads at once. A
 //! failed login or refresh leaves the previous tokens as they were.
 
+mod state;
+
 use crate::brokers::{self, Broker, Tokens};
 use crate::config::{self, BrokerConfig};
 use crate::error::{Error, Result, Status};
 use crate::http::Transport;
-use crate::model::{Funds, LoggedOut, LoginInfo, Profile, Refreshed, rfc3339_utc, unix_now};
+use crate::model::{
+    Funds, Imported, LoggedOut, LoginInfo, LoginUrl, Profile, Refreshed, rfc3339_utc, unix_now,
+};
 use serde_json::Value;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -37,6 +41,13 @@ impl Session {
     /// What the session was configured with (no secrets).
     pub fn describe(&self) -> Value {
         self.broker.describe()
+    }
+
+    /// The browser address where the user logs in, for OAuth-style logins.
+    pub fn login_url(&self) -> Result<LoginUrl> {
+        Ok(LoginUrl {
+            url: self.broker.login_url()?,
+        })
     }
 
     /// Logs in with `broker_login`'s credentials JSON.
@@ -95,6 +106,35 @@ impl Session {
             user_id: current.user_id.clone(),
             logged_out: true,
         })
+    }
+
+    /// The tokens and what they belong to, as versioned JSON (a secret).
+    pub fn export(&self) -> Result<String> {
+        let tokens = self.current()?;
+        Ok(state::export(
+            self.broker.name(),
+            self.broker.base_url(),
+            &tokens,
+            unix_now(),
+        ))
+    }
+
+    /// Resumes a session from [`Session::export`]'s JSON. On any error the
+    /// session is left as it was.
+    pub fn import(&self, state_json: &str) -> Result<Imported> {
+        let tokens = state::import(
+            state_json,
+            self.broker.name(),
+            self.broker.base_url(),
+            unix_now(),
+        )?;
+        let info = Imported {
+            broker: self.broker.name(),
+            user_id: tokens.user_id.clone(),
+            access_expires_at: tokens.expires_at.map(rfc3339_utc),
+        };
+        *self.lock() = Some(Arc::new(tokens));
+        Ok(info)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<Arc<Tokens>>> {

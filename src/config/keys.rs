@@ -1,0 +1,158 @@
+//! [`Keys`]: a JSON object read key by key, with errors that name the key
+//! and never repeat a value, and a final check that no unknown key is left.
+
+use super::TotpInput;
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+use crate::totp::{self, TotpSecret};
+use serde_json::{Map, Value};
+use std::net::IpAddr;
+
+/// A JSON object read key by key; whatever is left at the end is unknown.
+pub(crate) struct Keys {
+    what: &'static str,
+    map: Map<String, Value>,
+}
+
+impl Keys {
+    pub(crate) fn parse(json: &str, what: &'static str) -> Result<Keys> {
+        // serde_json's syntax errors name a position, never the input text.
+        let value: Value = serde_json::from_str(json)
+            .map_err(|e| Error::invalid_argument(format!("{what} is not valid JSON: {e}")))?;
+        match value {
+            Value::Object(map) => Ok(Keys { what, map }),
+            _ => Err(Error::invalid_argument(format!(
+                "{what} must be a JSON object"
+            ))),
+        }
+    }
+
+    fn error(&self, key: &str, why: &str) -> Error {
+        Error::invalid_argument(format!("{} key \"{key}\" {why}", self.what))
+    }
+
+    pub(crate) fn optional_str(&mut self, key: &str) -> Result<Option<String>> {
+        match self.map.remove(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) if s.is_empty() => Err(self.error(key, "must not be empty")),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(_) => Err(self.error(key, "must be a string")),
+        }
+    }
+
+    pub(crate) fn required_str(&mut self, key: &str) -> Result<String> {
+        self.optional_str(key)?
+            .ok_or_else(|| self.error(key, "is missing"))
+    }
+
+    pub(crate) fn optional_u64(&mut self, key: &str, min: u64, max: u64) -> Result<Option<u64>> {
+        match self.map.remove(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => v
+                .as_u64()
+                .filter(|n| (min..=max).contains(n))
+                .map(Some)
+                .ok_or_else(|| {
+                    self.error(key, &format!("must be a whole number from {min} to {max}"))
+                }),
+        }
+    }
+
+    pub(crate) fn optional_i64(&mut self, key: &str) -> Result<Option<i64>> {
+        match self.map.remove(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => v
+                .as_i64()
+                .map(Some)
+                .ok_or_else(|| self.error(key, "must be a whole number")),
+        }
+    }
+
+    pub(crate) fn optional_ip(&mut self, key: &str) -> Result<Option<IpAddr>> {
+        self.optional_str(key)?
+            .map(|s| {
+                s.parse()
+                    .map_err(|_| self.error(key, "must be an IPv4 or IPv6 address"))
+            })
+            .transpose()
+    }
+
+    pub(crate) fn optional_mac(&mut self, key: &str) -> Result<Option<String>> {
+        let Some(mac) = self.optional_str(key)? else {
+            return Ok(None);
+        };
+        let parts: Vec<&str> = mac.split([':', '-']).collect();
+        let well_formed = parts.len() == 6
+            && parts
+                .iter()
+                .all(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_hexdigit()));
+        if !well_formed {
+            return Err(self.error(key, "must look like aa:bb:cc:dd:ee:ff"));
+        }
+        Ok(Some(parts.join(":").to_ascii_lowercase()))
+    }
+
+    /// `totp` (six digits) or `totp_secret` (base32), exactly one.
+    pub(crate) fn totp_input(&mut self) -> Result<TotpInput> {
+        let code = self.optional_str("totp")?;
+        let secret = self.optional_str("totp_secret")?.map(Secret::new);
+        match (code, secret) {
+            (Some(code), None) if totp::is_code_shaped(&code) => {
+                Ok(TotpInput::Code(Secret::new(code)))
+            }
+            (Some(_), None) => Err(self.error("totp", "must be six digits")),
+            (None, Some(secret)) => {
+                Ok(TotpInput::Secret(TotpSecret::from_base32(secret.expose())?))
+            }
+            (Some(_), Some(_)) => Err(Error::invalid_argument(
+                "credentials must have \"totp\" or \"totp_secret\", not both",
+            )),
+            (None, None) => Err(Error::invalid_argument(
+                "credentials key \"totp\" (six digits) or \"totp_secret\" (base32) is missing",
+            )),
+        }
+    }
+
+    /// Fails on the first key nobody asked for, since a typo must not be ignored.
+    pub(crate) fn finish(self) -> Result<()> {
+        match self.map.keys().min() {
+            None => Ok(()),
+            Some(key) => Err(Error::invalid_argument(format!(
+                "unknown {} key \"{}\"",
+                self.what,
+                printable_key(key)
+            ))),
+        }
+    }
+}
+
+/// A key as it may be printed: short, and without control characters.
+fn printable_key(key: &str) -> String {
+    let mut shown: String = key.chars().filter(|c| !c.is_control()).take(40).collect();
+    if key.chars().count() > 40 {
+        shown.push('…');
+    }
+    shown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn optional_i64_accepts_whole_numbers_only() {
+        let mut keys = Keys::parse(r#"{"a":-5,"b":1.5,"c":"7"}"#, "state").unwrap();
+        assert_eq!(keys.optional_i64("a").unwrap(), Some(-5));
+        assert!(keys.optional_i64("b").is_err());
+        assert!(keys.optional_i64("c").is_err());
+        assert_eq!(keys.optional_i64("missing").unwrap(), None);
+    }
+
+    #[test]
+    fn unknown_keys_are_shown_short_and_printable() {
+        let long = "k".repeat(100);
+        let keys = Keys::parse(&format!(r#"{{"{long}\n":1}}"#), "config").unwrap();
+        let message = keys.finish().unwrap_err().message;
+        assert!(message.len() < 80 && !message.contains('\n'), "{message}");
+    }
+}
