@@ -111,6 +111,18 @@ impl Handle {
     pub fn logout(&self) -> Reply {
         self.call(broker_logout)
     }
+    pub fn login_url(&self) -> Reply {
+        self.call(broker_login_url)
+    }
+    pub fn export(&self) -> Reply {
+        self.call(broker_session_export)
+    }
+    pub fn import(&self, state: &str) -> Reply {
+        let c = cstring(state);
+        let mut out = std::ptr::null_mut();
+        let status = unsafe { broker_session_import(self.0, c.as_ptr(), &mut out) };
+        Reply::take(status, out)
+    }
 }
 
 impl Drop for Handle {
