@@ -78,7 +78,8 @@ fn malformed_state_is_invalid_argument_and_changes_nothing() {
 fn wrong_version_broker_or_base_url_is_invalid_argument() {
     let sim = sim();
     let handle = angel_session(&sim);
-    let cases: [(fn(&mut Value), &str); 5] = [
+    type Patch = fn(&mut Value);
+    let cases: [(Patch, &str); 5] = [
         (|v| v["brokerlink_session"] = 99.into(), "version 99"),
         (|v| v["broker"] = "noren".into(), "\"noren\""),
         (|v| v["base_url"] = "http://127.0.0.1:1".into(), "base_url"),

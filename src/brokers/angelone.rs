@@ -1,7 +1,7 @@
 //! Angel One SmartAPI (PROTOCOLS.md §1): MPIN + TOTP login, token refresh,
 //! profile, RMS (funds) and logout, with both reply envelopes.
 
-use super::{Broker, Tokens, is_true, string_list, text_field};
+use super::{Broker, TokenStyle, Tokens, is_true, secret_body, string_list, text_field, wipe};
 use crate::config::{AngelOneConfig, Credentials};
 use crate::error::{Error, Result, Status};
 use crate::http::{self, Method, Request, Response, Transport};
@@ -108,12 +108,6 @@ impl AngelOne {
     }
 }
 
-/// Serializes a request body straight into a [`Secret`], since bodies carry
-/// PINs and tokens.
-fn secret_body(body: &impl Serialize) -> Secret {
-    Secret::new(serde_json::to_string(body).unwrap_or_default())
-}
-
 impl Broker for AngelOne {
     fn name(&self) -> &'static str {
         "angelone"
@@ -143,7 +137,11 @@ impl Broker for AngelOne {
     }
 
     fn login(&self, http: &Transport, credentials: &Credentials) -> Result<Tokens> {
-        let Credentials::AngelOne { pin, totp } = credentials;
+        let Credentials::AngelOne { pin, totp } = credentials else {
+            return Err(Error::invalid_argument(
+                "these credentials are not Angel One's",
+            ));
+        };
         #[derive(Serialize)]
         struct Body<'a> {
             clientcode: &'a str,
@@ -303,6 +301,8 @@ fn tokens_from_reply(data: &Value, previous: Option<&Tokens>, client_code: &str)
         refresh: token("refreshToken").or_else(|| previous.and_then(|p| p.refresh.clone())),
         feed: token("feedToken").or_else(|| previous.and_then(|p| p.feed.clone())),
         user_id: previous.map_or_else(|| client_code.to_string(), |p| p.user_id.clone()),
+        account_id: None,
+        style: TokenStyle::Bearer,
         access,
     })
 }
@@ -367,18 +367,6 @@ pub fn funds_from(data: Value) -> Result<Funds> {
         m2m_unrealized: money("m2munrealized")?,
         raw: data,
     })
-}
-
-/// Overwrites every string in a JSON value: replies that carried tokens are
-/// wiped before they are dropped.
-fn wipe(value: &mut Value) {
-    use zeroize::Zeroize;
-    match value {
-        Value::String(s) => s.zeroize(),
-        Value::Array(items) => items.iter_mut().for_each(wipe),
-        Value::Object(map) => map.values_mut().for_each(wipe),
-        _ => {}
-    }
 }
 
 #[cfg(test)]

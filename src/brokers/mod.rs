@@ -7,9 +7,11 @@ use crate::error::Result;
 use crate::http::Transport;
 use crate::model::{Funds, Profile};
 use crate::secret::Secret;
+use serde::Serialize;
 use serde_json::Value;
 
 pub mod angelone;
+pub mod noren;
 
 /// The tokens of one logged-in session.
 #[derive(Clone, Debug)]
@@ -22,8 +24,40 @@ pub struct Tokens {
     pub feed: Option<Secret>,
     /// The broker's user id for this session.
     pub user_id: String,
+    /// The trading account id, where the broker has one apart from the user id.
+    pub account_id: Option<String>,
+    /// How the access token is sent.
+    pub style: TokenStyle,
     /// When the access token expires, seconds since the epoch, when known.
     pub expires_at: Option<i64>,
+}
+
+/// How a session's access token travels with each call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenStyle {
+    /// `Authorization: Bearer <token>`.
+    Bearer,
+    /// Noren's legacy `&jKey=<token>` after the `jData` body.
+    JKey,
+}
+
+impl TokenStyle {
+    /// The name used in exported session state.
+    pub fn name(self) -> &'static str {
+        match self {
+            TokenStyle::Bearer => "bearer",
+            TokenStyle::JKey => "jkey",
+        }
+    }
+
+    /// The style with this [`TokenStyle::name`].
+    pub fn from_name(name: &str) -> Option<TokenStyle> {
+        match name {
+            "bearer" => Some(TokenStyle::Bearer),
+            "jkey" => Some(TokenStyle::JKey),
+            _ => None,
+        }
+    }
 }
 
 /// One broker family's operations. Implementations hold the config (base
@@ -65,6 +99,10 @@ pub fn for_config(config: &Config) -> Result<Box<dyn Broker>> {
             angel,
             config.base_url.as_deref(),
         ))),
+        BrokerConfig::Noren(noren) => Ok(Box::new(noren::Noren::new(
+            noren,
+            config.base_url.as_deref(),
+        )?)),
     }
 }
 
@@ -112,6 +150,24 @@ pub(crate) fn is_true(value: Option<&Value>) -> bool {
         Some(Value::Bool(b)) => *b,
         Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
         _ => false,
+    }
+}
+
+/// Serializes a request body straight into a [`Secret`], since bodies carry
+/// PINs and tokens.
+pub(crate) fn secret_body(body: &impl Serialize) -> Secret {
+    Secret::new(serde_json::to_string(body).unwrap_or_default())
+}
+
+/// Overwrites every string in a JSON value: replies that carried tokens are
+/// wiped before they are dropped.
+pub(crate) fn wipe(value: &mut Value) {
+    use zeroize::Zeroize;
+    match value {
+        Value::String(s) => s.zeroize(),
+        Value::Array(items) => items.iter_mut().for_each(wipe),
+        Value::Object(map) => map.values_mut().for_each(wipe),
+        _ => {}
     }
 }
 

@@ -1,7 +1,7 @@
 //! [`Keys`]: a JSON object read key by key, with errors that name the key
 //! and never repeat a value, and a final check that no unknown key is left.
 
-use super::TotpInput;
+use super::{Credentials, TotpInput};
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 use crate::totp::{self, TotpSecret};
@@ -68,6 +68,40 @@ impl Keys {
         }
     }
 
+    pub(crate) fn optional_bool(&mut self, key: &str) -> Result<Option<bool>> {
+        match self.map.remove(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(b)),
+            Some(_) => Err(self.error(key, "must be true or false")),
+        }
+    }
+
+    pub(crate) fn optional_url(&mut self, key: &str) -> Result<Option<String>> {
+        self.optional_str(key)?
+            .map(|url| super::validate_url(key, &url))
+            .transpose()
+    }
+
+    /// `code`, or `redirect_url` (the address the browser landed on, whose
+    /// `code` and `client` query parameters are taken), exactly one.
+    pub(crate) fn authorization_code(&mut self) -> Result<Credentials> {
+        let code = self.optional_str("code")?;
+        let redirect = self.optional_str("redirect_url")?.map(Secret::new);
+        match (code, redirect) {
+            (Some(code), None) => Ok(Credentials::NorenCode {
+                code: Secret::new(code),
+                user_id: None,
+            }),
+            (None, Some(redirect)) => code_from_redirect(redirect.expose()),
+            (Some(_), Some(_)) => Err(Error::invalid_argument(
+                "credentials must have \"code\" or \"redirect_url\", not both",
+            )),
+            (None, None) => Err(Error::invalid_argument(
+                "credentials key \"code\" (or \"redirect_url\", the address the browser login landed on) is missing",
+            )),
+        }
+    }
+
     pub(crate) fn optional_ip(&mut self, key: &str) -> Result<Option<IpAddr>> {
         self.optional_str(key)?
             .map(|s| {
@@ -124,6 +158,30 @@ impl Keys {
             ))),
         }
     }
+}
+
+/// The `code` (or Flattrade's `request_code`) and `client` query parameters
+/// of the address the broker's browser login redirected to.
+fn code_from_redirect(redirect: &str) -> Result<Credentials> {
+    let url = reqwest::Url::parse(redirect).map_err(|_| {
+        Error::invalid_argument("credentials key \"redirect_url\" is not a valid URL")
+    })?;
+    let param = |name: &str| {
+        url.query_pairs()
+            .find(|(key, value)| key == name && !value.is_empty())
+            .map(|(_, value)| value.into_owned())
+    };
+    let code = param("code")
+        .or_else(|| param("request_code"))
+        .ok_or_else(|| {
+            Error::invalid_argument(
+                "credentials key \"redirect_url\" has no \"code\" query parameter",
+            )
+        })?;
+    Ok(Credentials::NorenCode {
+        code: Secret::new(code),
+        user_id: param("client"),
+    })
 }
 
 /// A key as it may be printed: short, and without control characters.

@@ -32,6 +32,49 @@ pub struct Config {
 pub enum BrokerConfig {
     /// Angel One SmartAPI.
     AngelOne(AngelOneConfig),
+    /// A broker on the Noren OMS back office.
+    Noren(NorenConfig),
+}
+
+/// How a Noren session logs in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NorenAuth {
+    /// A code from the broker's browser login (GenAcsTok; Flattrade's apitoken).
+    OAuth,
+    /// Password and TOTP (QuickAuth).
+    Password,
+}
+
+/// Noren OMS settings. Which keys a login needs depends on the preset and
+/// `auth`; `brokers::noren` checks the combination and names what is missing.
+#[derive(Debug)]
+pub struct NorenConfig {
+    /// The preset name: a known broker, or `"custom"`.
+    pub preset: String,
+    /// The login kind.
+    pub auth: NorenAuth,
+    /// Overrides the browser login address.
+    pub oauth_url: Option<String>,
+    /// Overrides the token service address (Flattrade).
+    pub token_url: Option<String>,
+    /// The OAuth app's client id.
+    pub client_id: Option<String>,
+    /// The OAuth app's secret (also Flattrade's API secret).
+    pub secret: Option<Secret>,
+    /// The broker user id.
+    pub user_id: Option<String>,
+    /// The trading account id; defaults to the user id.
+    pub account_id: Option<String>,
+    /// Flattrade's API key.
+    pub api_key: Option<Secret>,
+    /// QuickAuth vendor code.
+    pub vendor_code: Option<String>,
+    /// QuickAuth API secret (hashed into `appkey`).
+    pub api_secret: Option<Secret>,
+    /// QuickAuth device id.
+    pub imei: Option<String>,
+    /// Whether the broker has `/RefreshToken`; overrides the preset.
+    pub supports_refresh: Option<bool>,
 }
 
 /// Angel One SmartAPI settings.
@@ -63,6 +106,20 @@ pub enum Credentials {
     AngelOne {
         /// The 4-digit MPIN.
         pin: Secret,
+        /// The TOTP code, or the secret to compute it from.
+        totp: TotpInput,
+    },
+    /// Noren OAuth (and Flattrade): the code from the browser login.
+    NorenCode {
+        /// The one-time authorization code.
+        code: Secret,
+        /// The user id the redirect carried (Flattrade's `client`), if any.
+        user_id: Option<String>,
+    },
+    /// Noren password login (QuickAuth).
+    NorenPassword {
+        /// The account password (sent only as its SHA-256).
+        password: Secret,
         /// The TOTP code, or the secret to compute it from.
         totp: TotpInput,
     },
@@ -116,9 +173,10 @@ pub fn parse_config(json: &str) -> Result<Config> {
                 mac_address: keys.optional_mac("mac_address")?,
             },
         }),
+        "noren" => BrokerConfig::Noren(parse_noren(&mut keys)?),
         _ => {
             return Err(Error::invalid_argument(
-                "config key \"broker\" must be \"angelone\"",
+                "config key \"broker\" must be \"angelone\" or \"noren\"",
             ));
         }
     };
@@ -130,6 +188,33 @@ pub fn parse_config(json: &str) -> Result<Config> {
     })
 }
 
+fn parse_noren(keys: &mut Keys) -> Result<NorenConfig> {
+    let auth = match keys.optional_str("auth")?.as_deref() {
+        None | Some("oauth") => NorenAuth::OAuth,
+        Some("password") => NorenAuth::Password,
+        Some(_) => {
+            return Err(Error::invalid_argument(
+                "config key \"auth\" must be \"oauth\" or \"password\"",
+            ));
+        }
+    };
+    Ok(NorenConfig {
+        preset: keys.required_str("preset")?,
+        auth,
+        oauth_url: keys.optional_url("oauth_url")?,
+        token_url: keys.optional_url("token_url")?,
+        client_id: keys.optional_str("client_id")?,
+        secret: keys.optional_str("secret")?.map(Secret::new),
+        user_id: keys.optional_str("user_id")?,
+        account_id: keys.optional_str("account_id")?,
+        api_key: keys.optional_str("api_key")?.map(Secret::new),
+        vendor_code: keys.optional_str("vendor_code")?,
+        api_secret: keys.optional_str("api_secret")?.map(Secret::new),
+        imei: keys.optional_str("imei")?,
+        supports_refresh: keys.optional_bool("supports_refresh")?,
+    })
+}
+
 /// Parses and validates `broker_login` credentials for a broker.
 pub fn parse_credentials(broker: &BrokerConfig, json: &str) -> Result<Credentials> {
     let mut keys = Keys::parse(json, "credentials")?;
@@ -138,6 +223,13 @@ pub fn parse_credentials(broker: &BrokerConfig, json: &str) -> Result<Credential
             pin: Secret::new(keys.required_str("pin")?),
             totp: keys.totp_input()?,
         },
+        BrokerConfig::Noren(noren) if noren.auth == NorenAuth::Password => {
+            Credentials::NorenPassword {
+                password: Secret::new(keys.required_str("password")?),
+                totp: keys.totp_input()?,
+            }
+        }
+        BrokerConfig::Noren(_) => keys.authorization_code()?,
     };
     keys.finish()?;
     Ok(credentials)
@@ -146,7 +238,12 @@ pub fn parse_credentials(broker: &BrokerConfig, json: &str) -> Result<Credential
 /// Checks a base URL: http(s), no query or fragment, and plain http only
 /// for loopback hosts. Returns it without a trailing `/`.
 pub fn validate_base_url(text: &str) -> Result<String> {
-    let bad = |why: &str| Error::invalid_argument(format!("config key \"base_url\" {why}"));
+    validate_url("base_url", text)
+}
+
+/// Checks the URL in config key `key` by the rules of [`validate_base_url`].
+pub fn validate_url(key: &str, text: &str) -> Result<String> {
+    let bad = |why: &str| Error::invalid_argument(format!("config key \"{key}\" {why}"));
     let url = Url::parse(text).map_err(|_| bad("is not a valid URL"))?;
     if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
         return Err(bad("must not carry a query, a fragment or credentials"));
@@ -184,7 +281,9 @@ mod tests {
         let c = parse_config(ANGEL).unwrap();
         assert_eq!(c.timeout, DEFAULT_TIMEOUT);
         assert!(c.base_url.is_none());
-        let BrokerConfig::AngelOne(a) = c.broker;
+        let BrokerConfig::AngelOne(a) = c.broker else {
+            panic!("an Angel One config")
+        };
         assert_eq!(a.client_code, "C1");
         assert!(a.device.local_ip.is_none());
     }
@@ -246,7 +345,9 @@ mod tests {
             r#"{{{base},"local_ip":"10.0.0.5","mac_address":"AA-BB-CC-DD-EE-0F"}}"#
         ))
         .unwrap();
-        let BrokerConfig::AngelOne(a) = c.broker;
+        let BrokerConfig::AngelOne(a) = c.broker else {
+            panic!("an Angel One config")
+        };
         assert_eq!(a.device.mac_address.as_deref(), Some("aa:bb:cc:dd:ee:0f"));
         assert!(parse_config(&format!(r#"{{{base},"local_ip":"10.0.0"}}"#)).is_err());
         assert!(parse_config(&format!(r#"{{{base},"mac_address":"aa:bb"}}"#)).is_err());
@@ -283,5 +384,71 @@ mod tests {
             let err = parse_config(bad).unwrap_err();
             assert_eq!(err.status, crate::error::Status::InvalidArgument, "{bad}");
         }
+    }
+
+    const NOREN: &str = r#"{"broker":"noren","preset":"zebu","client_id":"c","secret":"s"}"#;
+
+    #[test]
+    fn noren_config_defaults_to_oauth() {
+        let BrokerConfig::Noren(n) = parse_config(NOREN).unwrap().broker else {
+            panic!("a Noren config")
+        };
+        assert_eq!((n.preset.as_str(), n.auth), ("zebu", NorenAuth::OAuth));
+        assert!(n.supports_refresh.is_none());
+        let err = parse_config(r#"{"broker":"noren","preset":"zebu","auth":"sso"}"#).unwrap_err();
+        assert!(err.message.contains("\"auth\""));
+        let err = parse_config(r#"{"broker":"noren","preset":"zebu","supports_refresh":"yes"}"#)
+            .unwrap_err();
+        assert!(err.message.contains("true or false"));
+        let err = parse_config(
+            r#"{"broker":"noren","preset":"zebu","oauth_url":"http://example.com/x"}"#,
+        )
+        .unwrap_err();
+        assert!(err.message.contains("\"oauth_url\""));
+    }
+
+    #[test]
+    fn noren_code_from_code_or_redirect_url() {
+        let c = parse_config(NOREN).unwrap().broker;
+        let code = |json: &str| match parse_credentials(&c, json) {
+            Ok(Credentials::NorenCode { code, user_id }) => {
+                Ok((code.expose().to_string(), user_id))
+            }
+            Ok(other) => panic!("{other:?}"),
+            Err(e) => Err(e.message),
+        };
+        assert_eq!(code(r#"{"code":"abc"}"#).unwrap(), ("abc".into(), None));
+        assert_eq!(
+            code(r#"{"redirect_url":"https://app.example/cb?code=x%2By&client=FT1"}"#).unwrap(),
+            ("x+y".into(), Some("FT1".into()))
+        );
+        assert!(
+            code(r#"{"redirect_url":"https://app.example/cb?state=1"}"#)
+                .unwrap_err()
+                .contains("no \"code\"")
+        );
+        assert!(
+            code(r#"{"redirect_url":"nope"}"#)
+                .unwrap_err()
+                .contains("not a valid URL")
+        );
+        assert!(
+            code(r#"{"code":"a","redirect_url":"https://x/?code=b"}"#)
+                .unwrap_err()
+                .contains("not both")
+        );
+        assert!(code("{}").unwrap_err().contains("missing"));
+    }
+
+    #[test]
+    fn noren_password_credentials() {
+        let c = parse_config(r#"{"broker":"noren","preset":"shoonya","auth":"password"}"#)
+            .unwrap()
+            .broker;
+        assert!(matches!(
+            parse_credentials(&c, r#"{"password":"p","totp":"123456"}"#),
+            Ok(Credentials::NorenPassword { .. })
+        ));
+        assert!(parse_credentials(&c, r#"{"code":"x"}"#).is_err());
     }
 }

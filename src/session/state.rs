@@ -2,7 +2,7 @@
 //! so a session can be resumed in another process without a new login.
 //! It is a secret: whoever holds it can act as the user until it expires.
 
-use crate::brokers::Tokens;
+use crate::brokers::{TokenStyle, Tokens};
 use crate::config::Keys;
 use crate::error::{Error, Result, Status};
 use crate::model::rfc3339_utc;
@@ -20,6 +20,9 @@ pub fn export(broker: &str, base_url: &str, tokens: &Tokens, now: i64) -> String
         broker: &'a str,
         base_url: &'a str,
         user_id: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        account_id: Option<&'a str>,
+        token_style: &'a str,
         access_token: &'a str,
         #[serde(skip_serializing_if = "Option::is_none")]
         refresh_token: Option<&'a str>,
@@ -34,6 +37,8 @@ pub fn export(broker: &str, base_url: &str, tokens: &Tokens, now: i64) -> String
         broker,
         base_url,
         user_id: &tokens.user_id,
+        account_id: tokens.account_id.as_deref(),
+        token_style: tokens.style.name(),
         access_token: tokens.access.expose(),
         refresh_token: tokens.refresh.as_ref().map(Secret::expose),
         feed_token: tokens.feed.as_ref().map(Secret::expose),
@@ -73,8 +78,14 @@ pub fn import(json: &str, broker: &str, base_url: &str, now: i64) -> Result<Toke
             "the session state is for a different base_url than this session's",
         ));
     }
+    let style = keys.required_str("token_style")?;
+    let style = TokenStyle::from_name(&style).ok_or_else(|| {
+        Error::invalid_argument("session state key \"token_style\" must be \"bearer\" or \"jkey\"")
+    })?;
     let tokens = Tokens {
         user_id: keys.required_str("user_id")?,
+        account_id: keys.optional_str("account_id")?,
+        style,
         access: Secret::new(keys.required_str("access_token")?),
         refresh: keys.optional_str("refresh_token")?.map(Secret::new),
         feed: keys.optional_str("feed_token")?.map(Secret::new),
@@ -104,6 +115,8 @@ mod tests {
             refresh: Some(Secret::new("ref")),
             feed: None,
             user_id: "D1".into(),
+            account_id: None,
+            style: TokenStyle::JKey,
             expires_at,
         }
     }
@@ -116,6 +129,7 @@ mod tests {
         assert_eq!(back.refresh.unwrap().expose(), "ref");
         assert!(back.feed.is_none());
         assert_eq!((back.user_id.as_str(), back.expires_at), ("D1", Some(2000)));
+        assert_eq!(back.style, TokenStyle::JKey);
     }
 
     #[test]

@@ -1,0 +1,471 @@
+//! The Noren OMS family (PROTOCOLS.md §2): Kambala, Shoonya, Zebu,
+//! TradeSmart, Flattrade and any other broker on the same back office.
+//! Bodies are the raw text `jData=<json>`; OAuth sessions send a Bearer
+//! token, password and Flattrade sessions append `&jKey=<token>`.
+
+mod presets;
+mod reply;
+
+pub use presets::{CodeExchange, PRESETS, Preset};
+pub use reply::{Op, error_for_emsg, funds_from, parse_reply, profile_from};
+
+use super::{Broker, TokenStyle, Tokens, secret_body, text_field, wipe};
+use crate::config::{Credentials, NorenAuth, NorenConfig};
+use crate::error::{Error, Result, Status};
+use crate::http::{Method, Request, Transport};
+use crate::model::{Funds, Profile, unix_now};
+use crate::netinfo;
+use crate::secret::Secret;
+use serde::Serialize;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+/// A Noren broker account: where it lives and how it logs in.
+pub struct Noren {
+    preset: &'static Preset,
+    auth: NorenAuth,
+    base_url: String,
+    oauth_url: Option<String>,
+    token_url: Option<String>,
+    client_id: Option<String>,
+    secret: Option<Secret>,
+    user_id: Option<String>,
+    account_id: Option<String>,
+    api_key: Option<Secret>,
+    vendor_code: Option<String>,
+    api_secret: Option<Secret>,
+    imei: String,
+    refresh: bool,
+}
+
+fn missing(key: &str, why: &str) -> Error {
+    Error::invalid_argument(format!("config key \"{key}\" is required {why}"))
+}
+
+impl Noren {
+    /// Resolves the preset against the config and checks that the login
+    /// kind has every key it needs, naming the first one missing.
+    pub fn new(config: &NorenConfig, base_url: Option<&str>) -> Result<Noren> {
+        let preset = presets::find(&config.preset).ok_or_else(|| {
+            Error::invalid_argument(format!(
+                "config key \"preset\" must be one of {}",
+                presets::names()
+            ))
+        })?;
+        let preset_base = match config.auth {
+            NorenAuth::OAuth => preset.rest_base,
+            NorenAuth::Password => preset.password_base,
+        };
+        let base_url = base_url.map(str::to_owned).or(preset_base.map(str::to_owned)).ok_or_else(|| {
+            let why = match config.auth {
+                NorenAuth::OAuth => format!("for preset \"{}\"", preset.name),
+                NorenAuth::Password => format!(
+                    "for a password login with preset \"{}\" (its NorenWClientTP address), or use \"auth\":\"oauth\"",
+                    preset.name
+                ),
+            };
+            missing("base_url", &why)
+        })?;
+        if config.token_url.is_some() && preset.exchange != CodeExchange::FlattradeApiToken {
+            return Err(Error::invalid_argument(
+                "config key \"token_url\" applies only to preset \"flattrade\"",
+            ));
+        }
+        let noren = Noren {
+            preset,
+            auth: config.auth,
+            base_url,
+            oauth_url: config
+                .oauth_url
+                .clone()
+                .or(preset.oauth_url.map(str::to_owned)),
+            token_url: config
+                .token_url
+                .clone()
+                .or(preset.token_url.map(str::to_owned)),
+            client_id: config.client_id.clone(),
+            secret: config.secret.clone(),
+            user_id: config.user_id.clone(),
+            account_id: config.account_id.clone(),
+            api_key: config.api_key.clone(),
+            vendor_code: config.vendor_code.clone(),
+            api_secret: config.api_secret.clone(),
+            imei: config.imei.clone().unwrap_or_else(netinfo::machine_mac),
+            refresh: config.supports_refresh.unwrap_or(preset.refresh),
+        };
+        noren.check_login_keys()?;
+        Ok(noren)
+    }
+
+    fn check_login_keys(&self) -> Result<()> {
+        let need = |present: bool, key: &str, why: &str| {
+            if present {
+                Ok(())
+            } else {
+                Err(missing(key, why))
+            }
+        };
+        match (self.auth, self.preset.exchange) {
+            (NorenAuth::Password, _) => {
+                let why = "for a password login";
+                need(self.user_id.is_some(), "user_id", why)?;
+                need(self.vendor_code.is_some(), "vendor_code", why)?;
+                need(self.api_secret.is_some(), "api_secret", why)
+            }
+            (NorenAuth::OAuth, CodeExchange::GenAcsTok) => {
+                need(self.client_id.is_some(), "client_id", "for an OAuth login")?;
+                need(self.secret.is_some(), "secret", "for an OAuth login")
+            }
+            (NorenAuth::OAuth, CodeExchange::FlattradeApiToken) => {
+                need(self.api_key.is_some(), "api_key", "for a Flattrade login")?;
+                need(self.secret.is_some(), "secret", "for a Flattrade login")
+            }
+        }
+    }
+
+    /// `POST <base>/<endpoint>` with `jData=<json>`, and the session's token
+    /// as Bearer or `&jKey=`.
+    fn request(&self, endpoint: &str, data: &impl Serialize, tokens: Option<&Tokens>) -> Request {
+        // The JSON goes in raw; only `&` inside values is escaped, or it would end jData.
+        let json = secret_body(data);
+        let mut body = format!("jData={}", json.expose().replace('&', "%26"));
+        let mut headers = vec![("Content-Type", Secret::new("text/plain"))];
+        match tokens {
+            Some(t) if t.style == TokenStyle::JKey => {
+                body.push_str(&format!("&jKey={}", t.access.expose()))
+            }
+            Some(t) => headers.push((
+                "Authorization",
+                Secret::new(format!("Bearer {}", t.access.expose())),
+            )),
+            None => {}
+        }
+        Request {
+            method: Method::Post,
+            url: format!("{}/{endpoint}", self.base_url),
+            headers,
+            body: Some(Secret::new(body)),
+        }
+    }
+
+    fn call(&self, http: &Transport, op: Op, request: &Request) -> Result<Value> {
+        parse_reply(op, &http.send(request)?)
+    }
+
+    /// GenAcsTok: the browser's code and `sha256(client_id + secret + code)`.
+    fn exchange_code(
+        &self,
+        http: &Transport,
+        code: &Secret,
+        user_id: Option<&str>,
+    ) -> Result<Tokens> {
+        let (client_id, secret) = (self.client_id.as_deref().unwrap_or(""), self.secret_text());
+        let checksum = sha256_hex(&[client_id, secret, code.expose()]);
+        #[derive(Serialize)]
+        struct Body<'a> {
+            code: &'a str,
+            checksum: &'a str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            uid: Option<&'a str>,
+        }
+        let uid = user_id.or(self.user_id.as_deref());
+        let request = self.request(
+            "GenAcsTok",
+            &Body {
+                code: code.expose(),
+                checksum: &checksum,
+                uid,
+            },
+            None,
+        );
+        let mut reply = self.call(http, Op::Login, &request)?;
+        let tokens = self.tokens_from(&reply, "access_token", TokenStyle::Bearer, uid);
+        wipe(&mut reply);
+        tokens
+    }
+
+    /// Flattrade's token service: JSON body, `sha256(api_key + code + secret)`.
+    fn flattrade_token(
+        &self,
+        http: &Transport,
+        code: &Secret,
+        user_id: Option<&str>,
+    ) -> Result<Tokens> {
+        let api_key = self.api_key.as_ref().map_or("", Secret::expose);
+        let api_secret = sha256_hex(&[api_key, code.expose(), self.secret_text()]);
+        let body = secret_body(
+            &json!({ "api_key": api_key, "request_code": code.expose(), "api_secret": api_secret }),
+        );
+        let request = Request {
+            method: Method::Post,
+            url: self.token_url.clone().unwrap_or_default(),
+            headers: vec![("Content-Type", Secret::new("application/json"))],
+            body: Some(body),
+        };
+        let mut reply = self.call(http, Op::Login, &request)?;
+        let user_id = user_id
+            .map(str::to_owned)
+            .or_else(|| non_empty(text_field(&reply, "client")));
+        let tokens = self.tokens_from(&reply, "token", TokenStyle::JKey, user_id.as_deref());
+        wipe(&mut reply);
+        tokens
+    }
+
+    /// QuickAuth: hashed password and app key, TOTP, vendor code.
+    fn password_login(&self, http: &Transport, password: &Secret, totp: &Secret) -> Result<Tokens> {
+        let uid = self.user_id.as_deref().unwrap_or("");
+        let api_secret = self.api_secret.as_ref().map_or("", Secret::expose);
+        #[derive(Serialize)]
+        struct Body<'a> {
+            apkversion: &'a str,
+            uid: &'a str,
+            pwd: &'a str,
+            factor2: &'a str,
+            vc: &'a str,
+            appkey: &'a str,
+            imei: &'a str,
+            source: &'a str,
+        }
+        let body = Body {
+            apkversion: "1.0.0",
+            uid,
+            pwd: &sha256_hex(&[password.expose()]),
+            factor2: totp.expose(),
+            vc: self.vendor_code.as_deref().unwrap_or(""),
+            appkey: &sha256_hex(&[uid, "|", api_secret]),
+            imei: &self.imei,
+            source: "API",
+        };
+        let mut reply = self.call(http, Op::Login, &self.request("QuickAuth", &body, None))?;
+        if text_field(&reply, "spasswordreset").eq_ignore_ascii_case("y") {
+            wipe(&mut reply);
+            return Err(error_for_emsg(Op::Login, "Change Password"));
+        }
+        let tokens = self.tokens_from(&reply, "susertoken", TokenStyle::JKey, Some(uid));
+        wipe(&mut reply);
+        tokens
+    }
+
+    /// Tokens from a login reply: the token under `token_key`, the user id
+    /// from `USERID`, else `uid`, else what the caller knew.
+    fn tokens_from(
+        &self,
+        reply: &Value,
+        token_key: &str,
+        style: TokenStyle,
+        known_user: Option<&str>,
+    ) -> Result<Tokens> {
+        let access = non_empty(text_field(reply, token_key))
+            .ok_or_else(|| Error::protocol(format!("the login reply has no \"{token_key}\"")))?;
+        let user_id = non_empty(text_field(reply, "USERID"))
+            .or_else(|| non_empty(text_field(reply, "uid")))
+            .or_else(|| known_user.map(str::to_owned))
+            .or_else(|| self.user_id.clone())
+            .ok_or_else(|| {
+                Error::protocol(
+                    "the login reply does not name the user: set config key \"user_id\"",
+                )
+            })?;
+        let account_id = self
+            .account_id
+            .clone()
+            .or_else(|| non_empty(text_field(reply, "actid")))
+            .unwrap_or_else(|| user_id.clone());
+        Ok(Tokens {
+            access: Secret::new(access),
+            refresh: non_empty(text_field(reply, "refresh_token")).map(Secret::new),
+            feed: None,
+            user_id,
+            account_id: Some(account_id),
+            style,
+            expires_at: expiry_from(reply, unix_now()),
+        })
+    }
+
+    fn secret_text(&self) -> &str {
+        self.secret.as_ref().map_or("", Secret::expose)
+    }
+}
+
+impl Broker for Noren {
+    fn name(&self) -> &'static str {
+        "noren"
+    }
+
+    fn describe(&self) -> Value {
+        json!({
+            "broker": self.name(),
+            "preset": self.preset.name,
+            "auth": match self.auth { NorenAuth::OAuth => "oauth", NorenAuth::Password => "password" },
+            "base_url": self.base_url,
+            "user_id": self.user_id,
+            "supports_refresh": self.refresh,
+        })
+    }
+
+    fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    fn login_url(&self) -> Result<String> {
+        if self.auth == NorenAuth::Password {
+            return Err(Error::new(
+                Status::Unsupported,
+                "a password login needs no browser: call broker_login",
+            ));
+        }
+        let base = self.oauth_url.as_deref().ok_or_else(|| {
+            missing(
+                "oauth_url",
+                &format!(
+                    "for preset \"{}\": its browser login address is not published",
+                    self.preset.name
+                ),
+            )
+        })?;
+        let mut url = reqwest::Url::parse(base)
+            .map_err(|_| Error::invalid_argument("config key \"oauth_url\" is not a valid URL"))?;
+        let (name, value) = match self.preset.exchange {
+            CodeExchange::GenAcsTok => ("client_id", self.client_id.as_deref().unwrap_or("")),
+            CodeExchange::FlattradeApiToken => {
+                ("app_key", self.api_key.as_ref().map_or("", Secret::expose))
+            }
+        };
+        url.query_pairs_mut().append_pair(name, value);
+        Ok(url.into())
+    }
+
+    fn login(&self, http: &Transport, credentials: &Credentials) -> Result<Tokens> {
+        match (credentials, self.preset.exchange) {
+            (Credentials::NorenCode { code, user_id }, CodeExchange::GenAcsTok) => {
+                self.exchange_code(http, code, user_id.as_deref())
+            }
+            (Credentials::NorenCode { code, user_id }, CodeExchange::FlattradeApiToken) => {
+                self.flattrade_token(http, code, user_id.as_deref())
+            }
+            (Credentials::NorenPassword { password, totp }, _) => {
+                self.password_login(http, password, &totp.code())
+            }
+            (Credentials::AngelOne { .. }, _) => {
+                Err(Error::invalid_argument("these credentials are not Noren's"))
+            }
+        }
+    }
+
+    fn refresh(&self, http: &Transport, tokens: &Tokens) -> Result<Tokens> {
+        if !self.refresh {
+            return Err(Error::new(
+                Status::Unsupported,
+                format!(
+                    "preset \"{}\" has no token refresh: log in again (set \"supports_refresh\": true if your broker has /RefreshToken)",
+                    self.preset.name
+                ),
+            ));
+        }
+        let refresh_token = tokens.refresh.as_ref().ok_or_else(|| {
+            Error::new(
+                Status::SessionExpired,
+                "the login gave no refresh token: log in again",
+            )
+        })?;
+        let request = self.request(
+            "RefreshToken",
+            &json!({ "refresh_token": refresh_token.expose() }),
+            None,
+        );
+        let mut reply = self.call(http, Op::Refresh, &request)?;
+        let access = non_empty(text_field(&reply, "access_token"));
+        let expires_at = expiry_from(&reply, unix_now());
+        wipe(&mut reply);
+        let access = access
+            .ok_or_else(|| Error::protocol("the RefreshToken reply has no \"access_token\""))?;
+        Ok(Tokens {
+            access: Secret::new(access),
+            expires_at,
+            ..tokens.clone()
+        })
+    }
+
+    fn profile(&self, http: &Transport, tokens: &Tokens) -> Result<Profile> {
+        let request = self.request(
+            "UserDetails",
+            &json!({ "uid": tokens.user_id }),
+            Some(tokens),
+        );
+        Ok(profile_from(
+            self.call(http, Op::Session, &request)?,
+            &tokens.user_id,
+        ))
+    }
+
+    fn funds(&self, http: &Transport, tokens: &Tokens) -> Result<Funds> {
+        let account = tokens.account_id.as_deref().unwrap_or(&tokens.user_id);
+        let request = self.request(
+            "Limits",
+            &json!({ "uid": tokens.user_id, "actid": account }),
+            Some(tokens),
+        );
+        funds_from(self.call(http, Op::Session, &request)?)
+    }
+
+    fn logout(&self, http: &Transport, tokens: &Tokens) -> Result<()> {
+        let request = self.request(
+            "Logout",
+            &json!({ "ordersource": "API", "uid": tokens.user_id }),
+            Some(tokens),
+        );
+        self.call(http, Op::Session, &request).map(drop)
+    }
+}
+
+/// Lowercase hex SHA-256 of the parts, concatenated with no separator.
+fn sha256_hex(parts: &[&str]) -> String {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part.as_bytes());
+    }
+    hex::encode(hasher.finalize())
+}
+
+fn non_empty(text: String) -> Option<String> {
+    let text = text.trim().to_string();
+    (!text.is_empty()).then_some(text)
+}
+
+/// `expires_in` is epoch seconds at Kambala but seconds remaining at Zebu:
+/// a value below 10^9 is a duration (PROTOCOLS.md §2.2).
+fn expiry_from(reply: &Value, now: i64) -> Option<i64> {
+    let value: i64 = text_field(reply, "expires_in").trim().parse().ok()?;
+    match value {
+        v if v <= 0 => None,
+        v if v < 1_000_000_000 => Some(now + v),
+        v => Some(v),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checksum_is_sha256_of_the_plain_concatenation() {
+        // echo -n "abc" | sha256sum
+        assert_eq!(
+            sha256_hex(&["a", "b", "c"]),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn expires_in_is_epoch_or_duration() {
+        assert_eq!(
+            expiry_from(&json!({"expires_in": "1772527627"}), 100),
+            Some(1_772_527_627)
+        );
+        assert_eq!(expiry_from(&json!({"expires_in": "3600"}), 100), Some(3700));
+        assert_eq!(expiry_from(&json!({"expires_in": 3600}), 100), Some(3700));
+        assert_eq!(expiry_from(&json!({"expires_in": ""}), 100), None);
+        assert_eq!(expiry_from(&json!({}), 100), None);
+        assert_eq!(expiry_from(&json!({"expires_in": "soon"}), 100), None);
+    }
+}
