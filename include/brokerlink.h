@@ -126,6 +126,10 @@ typedef struct BrokerSession BrokerSession;
 
 
 
+
+
+
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus

@@ -51,6 +51,25 @@ pub struct Transport {
     timeout: Duration,
 }
 
+/// One library call's view of the transport: every request it sends, its
+/// retries and its waits share one deadline, the call's total timeout.
+pub struct Call<'a> {
+    transport: &'a Transport,
+    deadline: Instant,
+}
+
+impl Call<'_> {
+    /// Sends a request, giving it whatever time the call has left.
+    pub fn send(&self, request: &Request) -> Result<Response> {
+        self.transport.send_by(request, self.deadline)
+    }
+
+    /// When the call's time runs out.
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+}
+
 impl Transport {
     /// A client whose calls each take at most `timeout`, connect included.
     pub fn new(timeout: Duration) -> Result<Transport> {
@@ -72,17 +91,41 @@ impl Transport {
         Ok(Transport { client, timeout })
     }
 
-    /// Sends a request and reads the whole reply within the timeout.
-    pub fn send(&self, request: &Request) -> Result<Response> {
-        let deadline = Instant::now() + self.timeout;
+    /// Starts a call: its deadline is now plus the configured timeout.
+    pub fn call(&self) -> Call<'_> {
+        Call {
+            transport: self,
+            deadline: Instant::now() + self.timeout,
+        }
+    }
+
+    /// The configured total timeout of one call.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// The error for a call whose time ran out.
+    pub fn timed_out(&self) -> Error {
+        Error::new(
+            Status::Timeout,
+            format!(
+                "the broker did not answer within {} ms",
+                self.timeout.as_millis()
+            ),
+        )
+    }
+
+    /// Sends a request and reads the whole reply before `deadline`.
+    fn send_by(&self, request: &Request, deadline: Instant) -> Result<Response> {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        if remaining.is_zero() {
+            return Err(self.timed_out());
+        }
         let method = match request.method {
             Method::Get => reqwest::Method::GET,
             Method::Post => reqwest::Method::POST,
         };
-        let mut builder = self
-            .client
-            .request(method, &request.url)
-            .timeout(self.timeout);
+        let mut builder = self.client.request(method, &request.url).timeout(remaining);
         for (name, value) in &request.headers {
             let mut header =
                 reqwest::header::HeaderValue::from_str(value.expose()).map_err(|_| {
@@ -128,7 +171,7 @@ impl Transport {
             let n = match reply.read(&mut chunk[..]) {
                 Ok(0) => return Ok(body),
                 Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+                Err(e) if is_timeout(&e) || Instant::now() >= deadline => {
                     return Err(self.timed_out().with_http_status(status));
                 }
                 Err(e) => {
@@ -149,16 +192,6 @@ impl Transport {
             }
             body.extend_from_slice(&chunk[..n]);
         }
-    }
-
-    fn timed_out(&self) -> Error {
-        Error::new(
-            Status::Timeout,
-            format!(
-                "the broker did not answer within {} ms",
-                self.timeout.as_millis()
-            ),
-        )
     }
 
     fn classify(&self, error: reqwest::Error) -> Error {
@@ -182,6 +215,16 @@ impl Transport {
         };
         Error::new(Status::Network, format!("{what}: {}", root_cause(&error)))
     }
+}
+
+/// Whether a body read failed because the request's time ran out: reqwest
+/// reports its own timer as an io error wrapping a timeout `reqwest::Error`.
+fn is_timeout(error: &std::io::Error) -> bool {
+    error.kind() == std::io::ErrorKind::TimedOut
+        || error
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<reqwest::Error>())
+            .is_some_and(reqwest::Error::is_timeout)
 }
 
 /// Installs ring as rustls' process default, once. The default lives in our

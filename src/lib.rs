@@ -12,6 +12,7 @@ pub mod ffi;
 pub mod http;
 pub mod model;
 pub mod netinfo;
+pub mod pacing;
 pub mod secret;
 pub mod session;
 pub mod totp;

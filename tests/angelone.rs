@@ -210,7 +210,7 @@ fn a_failed_login_keeps_the_previous_session() {
 #[test]
 fn expired_token_is_session_expired_and_refresh_revives_it() {
     let sim = sim();
-    let handle = angel_session(&sim);
+    let handle = angel_session_with(&sim, RAW);
     sim.expire_angel_sessions("D12345");
     let e = handle.rms();
     let json = e.err(status(BROKER_ERR_SESSION_EXPIRED));
@@ -277,8 +277,8 @@ fn logout_that_fails_on_the_network_keeps_the_session() {
 #[test]
 fn rate_limit_text_reply_is_rate_limited_and_retryable() {
     let sim = sim_with_rate_limits();
-    let handle = angel_session(&sim);
-    // getRMS allows 2 a second: the third in a burst is refused by the broker.
+    let handle = angel_session_with(&sim, RAW);
+    // getRMS allows 2 a second: without pacing, the third in a burst is refused by the broker.
     let replies: Vec<_> = (0..4).map(|_| handle.rms()).collect();
     let limited = replies
         .iter()
@@ -298,7 +298,7 @@ fn rate_limit_text_reply_is_rate_limited_and_retryable() {
 #[test]
 fn injected_429_is_rate_limited() {
     let sim = sim();
-    let handle = angel_session(&sim);
+    let handle = angel_session_with(&sim, RAW);
     sim.inject(
         RMS,
         Fault::Reply {
@@ -315,7 +315,7 @@ fn injected_429_is_rate_limited() {
 #[test]
 fn html_firewall_page_is_a_retryable_broker_error() {
     let sim = sim();
-    let handle = angel_session(&sim);
+    let handle = angel_session_with(&sim, RAW);
     sim.inject(RMS, Fault::HtmlFirewall, FaultTimes::Next(1));
     let e = handle.rms();
     let json = e.err(status(BROKER_ERR_BROKER));
@@ -327,7 +327,7 @@ fn html_firewall_page_is_a_retryable_broker_error() {
 #[test]
 fn empty_reply_is_protocol_error() {
     let sim = sim();
-    let handle = angel_session(&sim);
+    let handle = angel_session_with(&sim, RAW);
     sim.inject(PROFILE, Fault::EmptyBody, FaultTimes::Next(1));
     let e = handle.profile();
     assert!(
@@ -342,7 +342,7 @@ fn empty_reply_is_protocol_error() {
 #[test]
 fn truncated_json_is_protocol_error() {
     let sim = sim();
-    let handle = angel_session(&sim);
+    let handle = angel_session_with(&sim, RAW);
     sim.inject(RMS, Fault::TruncatedJson, FaultTimes::Next(1));
     handle.rms().err(status(BROKER_ERR_PROTOCOL));
     handle.rms().ok();
@@ -351,7 +351,7 @@ fn truncated_json_is_protocol_error() {
 #[test]
 fn http_400_for_bad_headers_is_a_broker_error_with_status() {
     let sim = sim();
-    let handle = angel_session(&sim);
+    let handle = angel_session_with(&sim, RAW);
     sim.inject(
         RMS,
         Fault::Reply {
@@ -370,7 +370,7 @@ fn http_400_for_bad_headers_is_a_broker_error_with_status() {
 #[test]
 fn docs_style_replies_with_string_booleans_and_lists_are_read() {
     let sim = sim();
-    let handle = angel_session(&sim);
+    let handle = angel_session_with(&sim, RAW);
     let docs_profile = r#"{"status":"true","message":"SUCCESS","errorcode":"","data":{"clientcode":"D12345","name":"Doc","email":"","mobileno":"","exchanges":"[ \"NSE\", \"BSE\", \"MCX\" ]","products":"[ \"DELIVERY\", \"INTRADAY\", \"MARGIN\"]","lastlogintime":"","brokerid":"B2C"}}"#;
     sim.inject(
         PROFILE,
@@ -459,7 +459,7 @@ fn connection_refused_is_network_error() {
 #[test]
 fn a_server_that_never_answers_times_out_within_the_timeout() {
     let sim = sim();
-    let handle = angel_session(&sim);
+    let handle = angel_session_with(&sim, RAW);
     sim.inject(RMS, Fault::Hang, FaultTimes::Next(1));
     let started = Instant::now();
     let e = handle.rms();
@@ -476,7 +476,7 @@ fn a_server_that_never_answers_times_out_within_the_timeout() {
 #[test]
 fn a_reset_connection_is_network_error_and_the_session_recovers() {
     let sim = sim();
-    let handle = angel_session(&sim);
+    let handle = angel_session_with(&sim, RAW);
     sim.inject(PROFILE, Fault::Reset, FaultTimes::Next(1));
     handle.profile().err(status(BROKER_ERR_NETWORK));
     handle.profile().ok();
@@ -485,7 +485,7 @@ fn a_reset_connection_is_network_error_and_the_session_recovers() {
 #[test]
 fn gateway_errors_for_a_bad_token_are_session_expired() {
     let sim = sim();
-    let handle = angel_session(&sim);
+    let handle = angel_session_with(&sim, RAW);
     sim.inject(
         PROFILE,
         Fault::Reply {
@@ -507,7 +507,7 @@ fn gateway_errors_for_a_bad_token_are_session_expired() {
 #[test]
 fn unregistered_ip_is_auth() {
     let sim = sim();
-    let handle = angel_session(&sim);
+    let handle = angel_session_with(&sim, RAW);
     sim.inject(
         RMS,
         Fault::Reply {

@@ -4,9 +4,10 @@
 use super::{Broker, TokenStyle, Tokens, is_true, secret_body, string_list, text_field, wipe};
 use crate::config::{AngelOneConfig, Credentials};
 use crate::error::{Error, Result, Status};
-use crate::http::{self, Method, Request, Response, Transport};
+use crate::http::{self, Call, Method, Request, Response};
 use crate::model::{Funds, Money, Profile};
 use crate::netinfo;
+use crate::pacing::{Operation, RateLimit};
 use crate::secret::Secret;
 use base64::Engine;
 use serde::Serialize;
@@ -102,7 +103,7 @@ impl AngelOne {
         }
     }
 
-    fn call(&self, http: &Transport, op: Op, request: &Request) -> Result<Value> {
+    fn call(&self, http: &Call<'_>, op: Op, request: &Request) -> Result<Value> {
         let response = http.send(request)?;
         parse_reply(op, &response)
     }
@@ -136,7 +137,21 @@ impl Broker for AngelOne {
         Ok(url.into())
     }
 
-    fn login(&self, http: &Transport, credentials: &Credentials) -> Result<Tokens> {
+    /// PROTOCOLS.md §1.5: per client code, rolling windows.
+    fn rate_limit(&self, op: Operation) -> RateLimit {
+        match op {
+            Operation::Login | Operation::Logout => RateLimit::new(1, 0),
+            Operation::Refresh => RateLimit::new(1, 1000),
+            Operation::Profile => RateLimit::new(3, 1000),
+            Operation::Funds => RateLimit::new(2, 0),
+        }
+    }
+
+    fn can_refresh(&self) -> bool {
+        true
+    }
+
+    fn login(&self, http: &Call<'_>, credentials: &Credentials) -> Result<Tokens> {
         let Credentials::AngelOne { pin, totp } = credentials else {
             return Err(Error::invalid_argument(
                 "these credentials are not Angel One's",
@@ -161,7 +176,7 @@ impl Broker for AngelOne {
         tokens
     }
 
-    fn refresh(&self, http: &Transport, tokens: &Tokens) -> Result<Tokens> {
+    fn refresh(&self, http: &Call<'_>, tokens: &Tokens) -> Result<Tokens> {
         let refresh_token = tokens.refresh.as_ref().ok_or_else(|| {
             Error::new(
                 Status::SessionExpired,
@@ -183,17 +198,17 @@ impl Broker for AngelOne {
         fresh
     }
 
-    fn profile(&self, http: &Transport, tokens: &Tokens) -> Result<Profile> {
+    fn profile(&self, http: &Call<'_>, tokens: &Tokens) -> Result<Profile> {
         let request = self.request(Method::Get, PROFILE_PATH, Some(&tokens.access), None);
         profile_from(self.call(http, Op::Session, &request)?, &tokens.user_id)
     }
 
-    fn funds(&self, http: &Transport, tokens: &Tokens) -> Result<Funds> {
+    fn funds(&self, http: &Call<'_>, tokens: &Tokens) -> Result<Funds> {
         let request = self.request(Method::Get, RMS_PATH, Some(&tokens.access), None);
         funds_from(self.call(http, Op::Session, &request)?)
     }
 
-    fn logout(&self, http: &Transport, tokens: &Tokens) -> Result<()> {
+    fn logout(&self, http: &Call<'_>, tokens: &Tokens) -> Result<()> {
         let body = secret_body(&json!({ "clientcode": self.client_code }));
         let request = self.request(Method::Post, LOGOUT_PATH, Some(&tokens.access), Some(body));
         self.call(http, Op::Session, &request).map(drop)

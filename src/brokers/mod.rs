@@ -4,8 +4,9 @@
 
 use crate::config::{BrokerConfig, Config, Credentials};
 use crate::error::Result;
-use crate::http::Transport;
+use crate::http::Call;
 use crate::model::{Funds, Profile};
+use crate::pacing::{Operation, RateLimit};
 use crate::secret::Secret;
 use serde::Serialize;
 use serde_json::Value;
@@ -76,20 +77,26 @@ pub trait Broker: Send + Sync {
     /// The browser address where the user logs in (OAuth-style logins).
     fn login_url(&self) -> Result<String>;
 
+    /// The broker's published rate limit for an operation.
+    fn rate_limit(&self, op: Operation) -> RateLimit;
+
+    /// Whether the broker can refresh a session without a new login.
+    fn can_refresh(&self) -> bool;
+
     /// Logs in and returns the new session's tokens.
-    fn login(&self, http: &Transport, credentials: &Credentials) -> Result<Tokens>;
+    fn login(&self, http: &Call<'_>, credentials: &Credentials) -> Result<Tokens>;
 
     /// Trades the refresh token for new tokens.
-    fn refresh(&self, http: &Transport, tokens: &Tokens) -> Result<Tokens>;
+    fn refresh(&self, http: &Call<'_>, tokens: &Tokens) -> Result<Tokens>;
 
     /// Reads the account holder's profile.
-    fn profile(&self, http: &Transport, tokens: &Tokens) -> Result<Profile>;
+    fn profile(&self, http: &Call<'_>, tokens: &Tokens) -> Result<Profile>;
 
     /// Reads funds and margins.
-    fn funds(&self, http: &Transport, tokens: &Tokens) -> Result<Funds>;
+    fn funds(&self, http: &Call<'_>, tokens: &Tokens) -> Result<Funds>;
 
     /// Ends the session at the broker.
-    fn logout(&self, http: &Transport, tokens: &Tokens) -> Result<()>;
+    fn logout(&self, http: &Call<'_>, tokens: &Tokens) -> Result<()>;
 }
 
 /// The broker family a config names, ready to use.

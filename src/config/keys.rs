@@ -1,8 +1,9 @@
 //! [`Keys`]: a JSON object read key by key, with errors that name the key
 //! and never repeat a value, and a final check that no unknown key is left.
 
-use super::{Credentials, TotpInput};
+use super::{Credentials, RateLimits, TotpInput};
 use crate::error::{Error, Result};
+use crate::pacing::{Operation, RateLimit};
 use crate::secret::Secret;
 use crate::totp::{self, TotpSecret};
 use serde_json::{Map, Value};
@@ -74,6 +75,54 @@ impl Keys {
             Some(Value::Bool(b)) => Ok(Some(b)),
             Some(_) => Err(self.error(key, "must be true or false")),
         }
+    }
+
+    /// `"HH:MM"` as minutes after midnight.
+    pub(crate) fn optional_clock(&mut self, key: &str) -> Result<Option<u32>> {
+        let Some(text) = self.optional_str(key)? else {
+            return Ok(None);
+        };
+        let parsed = text.split_once(':').and_then(|(h, m)| {
+            let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+            (h < 24 && m < 60 && text.len() == 5).then_some(h * 60 + m)
+        });
+        parsed
+            .map(Some)
+            .ok_or_else(|| self.error(key, "must be a time \"HH:MM\" (24-hour)"))
+    }
+
+    /// `"off"`, or an object of operation name -> `{"per_second":n,"per_hour":n}`.
+    pub(crate) fn rate_limits(&mut self, key: &str) -> Result<RateLimits> {
+        let mut overrides = Vec::new();
+        match self.map.remove(key) {
+            None | Some(Value::Null) => return Ok(RateLimits::BrokerDefaults),
+            Some(Value::String(s)) if s == "off" => return Ok(RateLimits::Off),
+            Some(Value::Object(ops)) => {
+                for (name, value) in ops {
+                    let op = Operation::ALL.into_iter().find(|o| o.name() == name).ok_or_else(|| {
+                        self.error(key, "has an operation other than login, refresh, profile, funds, logout")
+                    })?;
+                    let Value::Object(limit) = value else {
+                        return Err(self.error(
+                            key,
+                            "must map each operation to {\"per_second\":n,\"per_hour\":n}",
+                        ));
+                    };
+                    let mut limit = Keys {
+                        what: "rate_limits",
+                        map: limit,
+                    };
+                    let per_second =
+                        limit.optional_u64("per_second", 0, 100_000)?.unwrap_or(0) as u32;
+                    let per_hour =
+                        limit.optional_u64("per_hour", 0, 10_000_000)?.unwrap_or(0) as u32;
+                    limit.finish()?;
+                    overrides.push((op, RateLimit::new(per_second, per_hour)));
+                }
+            }
+            Some(_) => return Err(self.error(key, "must be \"off\" or an object")),
+        }
+        Ok(RateLimits::Overrides(overrides))
     }
 
     pub(crate) fn optional_url(&mut self, key: &str) -> Result<Option<String>> {

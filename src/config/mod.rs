@@ -6,6 +6,7 @@ mod keys;
 pub(crate) use keys::Keys;
 
 use crate::error::{Error, Result};
+use crate::pacing::{Operation, RateLimit};
 use crate::secret::Secret;
 use crate::totp::TotpSecret;
 use reqwest::Url;
@@ -25,6 +26,60 @@ pub struct Config {
     pub timeout: Duration,
     /// Overrides the broker's default REST base URL (no trailing `/`).
     pub base_url: Option<String>,
+    /// How the session keeps itself alive.
+    pub policy: Policy,
+}
+
+/// How a session refreshes, retries and paces itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Policy {
+    /// Refresh before expiry and after a `SESSION_EXPIRED` reply.
+    pub auto_refresh: bool,
+    /// Retries of a failed read (profile, funds).
+    pub max_retries: u32,
+    /// Client-side pacing.
+    pub rate_limits: RateLimits,
+    /// When the broker ends sessions, minutes after midnight IST: the expiry
+    /// assumed when the broker does not say.
+    pub day_end_ist_minutes: u32,
+}
+
+impl Default for Policy {
+    fn default() -> Policy {
+        Policy {
+            auto_refresh: true,
+            max_retries: 2,
+            rate_limits: RateLimits::default(),
+            day_end_ist_minutes: 0,
+        }
+    }
+}
+
+/// The `rate_limits` config: the broker's published limits with overrides,
+/// or no pacing at all.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum RateLimits {
+    /// The broker's published limits.
+    #[default]
+    BrokerDefaults,
+    /// The broker's limits, with these operations overridden.
+    Overrides(Vec<(Operation, RateLimit)>),
+    /// No client-side pacing.
+    Off,
+}
+
+impl RateLimits {
+    /// The limit for an operation, given the broker's default.
+    pub fn limit(&self, op: Operation, broker_default: RateLimit) -> RateLimit {
+        match self {
+            RateLimits::Off => RateLimit::NONE,
+            RateLimits::BrokerDefaults => broker_default,
+            RateLimits::Overrides(list) => list
+                .iter()
+                .find(|(o, _)| *o == op)
+                .map_or(broker_default, |(_, limit)| *limit),
+        }
+    }
 }
 
 /// The settings of one broker family.
@@ -163,6 +218,7 @@ pub fn parse_config(json: &str) -> Result<Config> {
     let timeout = keys
         .optional_u64("timeout_ms", 1, MAX_TIMEOUT_MS)?
         .map_or(DEFAULT_TIMEOUT, Duration::from_millis);
+    let policy = parse_policy(&mut keys)?;
     let broker = match broker_name.as_str() {
         "angelone" => BrokerConfig::AngelOne(AngelOneConfig {
             api_key: Secret::new(keys.required_str("api_key")?),
@@ -185,6 +241,23 @@ pub fn parse_config(json: &str) -> Result<Config> {
         broker,
         timeout,
         base_url,
+        policy,
+    })
+}
+
+fn parse_policy(keys: &mut Keys) -> Result<Policy> {
+    let defaults = Policy::default();
+    Ok(Policy {
+        auto_refresh: keys
+            .optional_bool("auto_refresh")?
+            .unwrap_or(defaults.auto_refresh),
+        max_retries: keys
+            .optional_u64("max_retries", 0, 10)?
+            .map_or(defaults.max_retries, |n| n as u32),
+        rate_limits: keys.rate_limits("rate_limits")?,
+        day_end_ist_minutes: keys
+            .optional_clock("day_end_ist")?
+            .unwrap_or(defaults.day_end_ist_minutes),
     })
 }
 

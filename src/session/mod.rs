@@ -2,26 +2,36 @@
 //!
 //! The tokens sit behind a mutex that is held only to read or swap an `Arc`,
 //! never across network I/O, so one session serves many threads at once. A
-//! failed login or refresh leaves the previous tokens as they were.
+//! failed login or refresh leaves the previous tokens as they were. Reads
+//! refresh an expiring or expired session by themselves (`refresh.rs`),
+//! wait their turn under the broker's rate limits (`crate::pacing`) and are
+//! retried with backoff on transient failures, all within one timeout.
 
+mod refresh;
 mod state;
 
 use crate::brokers::{self, Broker, Tokens};
-use crate::config::{self, BrokerConfig};
+use crate::config::{self, BrokerConfig, Policy};
 use crate::error::{Error, Result, Status};
-use crate::http::Transport;
+use crate::http::{Call, Transport};
 use crate::model::{
     Funds, Imported, LoggedOut, LoginInfo, LoginUrl, Profile, Refreshed, rfc3339_utc, unix_now,
 };
+use crate::pacing::{Operation, Pacer};
+use refresh::RefreshGate;
 use serde_json::Value;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
-/// A broker session: config, HTTP client and the current tokens.
+/// A broker session: config, HTTP client, pacing and the current tokens.
 pub struct Session {
     broker_config: BrokerConfig,
     broker: Box<dyn Broker>,
     http: Transport,
+    policy: Policy,
+    pacer: Pacer,
     tokens: Mutex<Option<Arc<Tokens>>>,
+    refresh: RefreshGate,
 }
 
 impl Session {
@@ -30,11 +40,16 @@ impl Session {
         let config = config::parse_config(config_json)?;
         let broker = brokers::for_config(&config)?;
         let http = Transport::new(config.timeout)?;
+        let limits = config.policy.rate_limits.clone();
+        let pacer = Pacer::new(|op| limits.limit(op, broker.rate_limit(op)));
         Ok(Session {
             broker_config: config.broker,
             broker,
             http,
+            policy: config.policy,
+            pacer,
             tokens: Mutex::new(None),
+            refresh: RefreshGate::default(),
         })
     }
 
@@ -50,10 +65,13 @@ impl Session {
         })
     }
 
-    /// Logs in with `broker_login`'s credentials JSON.
+    /// Logs in with `broker_login`'s credentials JSON. Never retried: a
+    /// repeated login can lock an account.
     pub fn login(&self, credentials_json: &str) -> Result<LoginInfo> {
         let credentials = config::parse_credentials(&self.broker_config, credentials_json)?;
-        let tokens = self.broker.login(&self.http, &credentials)?;
+        let call = self.http.call();
+        self.pacer.acquire(Operation::Login, call.deadline())?;
+        let tokens = self.with_day_end(self.broker.login(&call, &credentials)?);
         let info = LoginInfo {
             broker: self.broker.name(),
             user_id: tokens.user_id.clone(),
@@ -64,30 +82,30 @@ impl Session {
         Ok(info)
     }
 
-    /// Trades the refresh token for new tokens.
+    /// Trades the refresh token for new tokens, now.
     pub fn refresh(&self) -> Result<Refreshed> {
-        let current = self.current()?;
-        let fresh = Arc::new(self.broker.refresh(&self.http, &current)?);
-        let info = Refreshed {
+        let call = self.http.call();
+        let fresh = self.refreshed_after(&self.current()?, &call, true)?;
+        Ok(Refreshed {
             broker: self.broker.name(),
             user_id: fresh.user_id.clone(),
             refreshed_at: rfc3339_utc(unix_now()),
             access_expires_at: fresh.expires_at.map(rfc3339_utc),
-        };
-        self.replace_if_current(&current, Some(fresh));
-        Ok(info)
+        })
     }
 
     /// Reads the profile.
     pub fn profile(&self) -> Result<Profile> {
-        let tokens = self.current()?;
-        self.broker.profile(&self.http, &tokens)
+        self.read(Operation::Profile, |call, tokens| {
+            self.broker.profile(call, tokens)
+        })
     }
 
     /// Reads funds and margins.
     pub fn funds(&self) -> Result<Funds> {
-        let tokens = self.current()?;
-        self.broker.funds(&self.http, &tokens)
+        self.read(Operation::Funds, |call, tokens| {
+            self.broker.funds(call, tokens)
+        })
     }
 
     /// Ends the session at the broker and forgets the tokens. A broker that
@@ -95,7 +113,9 @@ impl Session {
     /// failure keeps the tokens so the call can be tried again.
     pub fn logout(&self) -> Result<LoggedOut> {
         let current = self.current()?;
-        match self.broker.logout(&self.http, &current) {
+        let call = self.http.call();
+        self.pacer.acquire(Operation::Logout, call.deadline())?;
+        match self.broker.logout(&call, &current) {
             Ok(()) => {}
             Err(e) if e.status == Status::SessionExpired => {}
             Err(e) => return Err(e),
@@ -137,6 +157,57 @@ impl Session {
         Ok(info)
     }
 
+    /// Runs a read: refreshes first when the token is about to expire,
+    /// refreshes and repeats once when the broker says it has expired, and
+    /// retries transient failures with backoff, all before the deadline.
+    fn read<T>(&self, op: Operation, read: impl Fn(&Call<'_>, &Tokens) -> Result<T>) -> Result<T> {
+        let call = self.http.call();
+        let mut tokens = self.current()?;
+        if self.may_refresh() && expires_within(&tokens, REFRESH_AHEAD) {
+            match self.refreshed_after(&tokens, &call, false) {
+                Ok(fresh) => tokens = fresh,
+                // A failed early refresh is harmless while the token still works.
+                Err(e) if expires_within(&tokens, Duration::ZERO) => return Err(e),
+                Err(_) => {}
+            }
+        }
+        let mut refreshed = false;
+        let mut retries = 0;
+        loop {
+            self.pacer.acquire(op, call.deadline())?;
+            let error = match read(&call, &tokens) {
+                Ok(value) => return Ok(value),
+                Err(e) => e,
+            };
+            if error.status == Status::SessionExpired && self.may_refresh() && !refreshed {
+                refreshed = true;
+                tokens = self.refreshed_after(&tokens, &call, false)?;
+            } else if error.retryable && retries < self.policy.max_retries {
+                retries += 1;
+                let pause = backoff(retries, &error);
+                if Instant::now() + pause >= call.deadline() {
+                    return Err(error);
+                }
+                std::thread::sleep(pause);
+            } else {
+                return Err(error);
+            }
+        }
+    }
+
+    fn may_refresh(&self) -> bool {
+        self.policy.auto_refresh && self.broker.can_refresh()
+    }
+
+    /// Where the broker gave no expiry, assume the session ends at the
+    /// configured day end (Angel One: midnight IST).
+    fn with_day_end(&self, mut tokens: Tokens) -> Tokens {
+        if tokens.expires_at.is_none() {
+            tokens.expires_at = Some(next_day_end(unix_now(), self.policy.day_end_ist_minutes));
+        }
+        tokens
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<Arc<Tokens>>> {
         // The lock guards a plain swap; a panic elsewhere cannot leave it half-done.
         self.tokens.lock().unwrap_or_else(PoisonError::into_inner)
@@ -157,5 +228,77 @@ impl Session {
         if slot.as_ref().is_some_and(|t| Arc::ptr_eq(t, seen)) {
             *slot = next;
         }
+    }
+}
+
+/// How long before expiry a read refreshes the session by itself.
+const REFRESH_AHEAD: Duration = Duration::from_secs(60);
+
+fn expires_within(tokens: &Tokens, margin: Duration) -> bool {
+    tokens
+        .expires_at
+        .is_some_and(|at| unix_now() + margin.as_secs() as i64 >= at)
+}
+
+/// India Standard Time is UTC+05:30 all year.
+const IST_OFFSET_SECONDS: i64 = 19_800;
+
+/// The first moment after `now` that is `minutes` after midnight IST.
+fn next_day_end(now: i64, minutes: u32) -> i64 {
+    let local = now + IST_OFFSET_SECONDS;
+    let mut end = local - local.rem_euclid(86_400) + i64::from(minutes) * 60;
+    if end <= local {
+        end += 86_400;
+    }
+    end - IST_OFFSET_SECONDS
+}
+
+/// Jittered exponential backoff: 200 ms, 400 ms, 800 ms… (capped at 5 s),
+/// each scaled by a random factor in [0.5, 1); at least a second after a
+/// rate-limit reply, since the brokers' windows are one second long.
+fn backoff(retry: u32, error: &Error) -> Duration {
+    use std::hash::{BuildHasher, Hasher};
+    let base = (200u64 << retry.saturating_sub(1).min(5)).min(5_000);
+    let base = if error.status == Status::RateLimited {
+        base.max(1_000)
+    } else {
+        base
+    };
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u32(retry);
+    let jitter = 500 + hasher.finish() % 500; // per mille
+    Duration::from_millis(base * jitter / 1000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn day_end_is_the_next_midnight_ist() {
+        // 2026-11-23T12:00:00Z is 17:30 IST; midnight IST is 18:30 UTC.
+        let noon_utc = 1_795_435_200;
+        assert_eq!(next_day_end(noon_utc, 0), noon_utc + 6 * 3600 + 1800);
+        // 15:30 IST (10:00 UTC) the same day.
+        assert_eq!(next_day_end(noon_utc, 15 * 60 + 30), noon_utc + 22 * 3600);
+        // Exactly at the day end, the next one is a day later.
+        let midnight_ist = noon_utc + 6 * 3600 + 1800;
+        assert_eq!(next_day_end(midnight_ist, 0), midnight_ist + 86_400);
+    }
+
+    #[test]
+    fn backoff_grows_with_jitter_and_respects_rate_limit_windows() {
+        let network = Error::new(Status::Network, "x");
+        for retry in 1..=8 {
+            let base = (200u64 << (retry - 1).min(5)).min(5_000);
+            let pause = backoff(retry, &network).as_millis() as u64;
+            assert!(
+                (base / 2..base).contains(&pause),
+                "retry {retry}: {pause} ms"
+            );
+        }
+        let limited = Error::new(Status::RateLimited, "x");
+        assert!(backoff(1, &limited) >= Duration::from_millis(500));
+        assert!(backoff(1, &limited) < Duration::from_millis(1000));
     }
 }

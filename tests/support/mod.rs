@@ -194,10 +194,19 @@ pub fn angel_credentials() -> String {
 
 /// A logged-in Angel One session on `sim`.
 pub fn angel_session(sim: &Sim) -> Handle {
-    let handle = Handle::new(&angel_config(sim, ""));
+    angel_session_with(sim, "")
+}
+
+/// A logged-in Angel One session on `sim` with extra config keys.
+pub fn angel_session_with(sim: &Sim, extra: &str) -> Handle {
+    let handle = Handle::new(&angel_config(sim, extra));
     handle.login(&angel_credentials()).ok();
     handle
 }
+
+/// Config keys that make each call show the broker's raw answer: no
+/// retries, no automatic refresh, no client-side pacing.
+pub const RAW: &str = r#""max_retries":0,"auto_refresh":false,"rate_limits":"off""#;
 
 /// The current TOTP code for the demo secret, through the C ABI.
 pub fn totp_now(secret: &str) -> String {

@@ -4,7 +4,7 @@
 use super::{Noren, Op, error_for_emsg};
 use crate::brokers::{TokenStyle, Tokens, secret_body, text_field, wipe};
 use crate::error::{Error, Result};
-use crate::http::{Method, Request, Transport};
+use crate::http::{Call, Method, Request};
 use crate::model::unix_now;
 use crate::secret::Secret;
 use serde::Serialize;
@@ -15,7 +15,7 @@ impl Noren {
     /// GenAcsTok: the browser's code and `sha256(client_id + secret + code)`.
     pub(super) fn exchange_code(
         &self,
-        http: &Transport,
+        http: &Call<'_>,
         code: &Secret,
         user_id: Option<&str>,
     ) -> Result<Tokens> {
@@ -47,7 +47,7 @@ impl Noren {
     /// Flattrade's token service: JSON body, `sha256(api_key + code + secret)`.
     pub(super) fn flattrade_token(
         &self,
-        http: &Transport,
+        http: &Call<'_>,
         code: &Secret,
         user_id: Option<&str>,
     ) -> Result<Tokens> {
@@ -74,7 +74,7 @@ impl Noren {
     /// QuickAuth: hashed password and app key, TOTP, vendor code.
     pub(super) fn password_login(
         &self,
-        http: &Transport,
+        http: &Call<'_>,
         password: &Secret,
         totp: &Secret,
     ) -> Result<Tokens> {

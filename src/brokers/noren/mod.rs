@@ -13,9 +13,10 @@ pub use reply::{Op, error_for_emsg, funds_from, parse_reply, profile_from};
 use super::{Broker, TokenStyle, Tokens, secret_body, text_field, wipe};
 use crate::config::{Credentials, NorenAuth, NorenConfig};
 use crate::error::{Error, Result, Status};
-use crate::http::{Method, Request, Transport};
+use crate::http::{Call, Method, Request};
 use crate::model::{Funds, Profile, unix_now};
 use crate::netinfo;
+use crate::pacing::{Operation, RateLimit};
 use crate::secret::Secret;
 use login::{expiry_from, non_empty};
 use serde::Serialize;
@@ -149,7 +150,7 @@ impl Noren {
         }
     }
 
-    fn call(&self, http: &Transport, op: Op, request: &Request) -> Result<Value> {
+    fn call(&self, http: &Call<'_>, op: Op, request: &Request) -> Result<Value> {
         parse_reply(op, &http.send(request)?)
     }
 }
@@ -202,7 +203,16 @@ impl Broker for Noren {
         Ok(url.into())
     }
 
-    fn login(&self, http: &Transport, credentials: &Credentials) -> Result<Tokens> {
+    /// No Noren broker publishes limits: configure `rate_limits` to pace.
+    fn rate_limit(&self, _op: Operation) -> RateLimit {
+        RateLimit::NONE
+    }
+
+    fn can_refresh(&self) -> bool {
+        self.refresh
+    }
+
+    fn login(&self, http: &Call<'_>, credentials: &Credentials) -> Result<Tokens> {
         match (credentials, self.preset.exchange) {
             (Credentials::NorenCode { code, user_id }, CodeExchange::GenAcsTok) => {
                 self.exchange_code(http, code, user_id.as_deref())
@@ -219,7 +229,7 @@ impl Broker for Noren {
         }
     }
 
-    fn refresh(&self, http: &Transport, tokens: &Tokens) -> Result<Tokens> {
+    fn refresh(&self, http: &Call<'_>, tokens: &Tokens) -> Result<Tokens> {
         if !self.refresh {
             return Err(Error::new(
                 Status::Unsupported,
@@ -253,7 +263,7 @@ impl Broker for Noren {
         })
     }
 
-    fn profile(&self, http: &Transport, tokens: &Tokens) -> Result<Profile> {
+    fn profile(&self, http: &Call<'_>, tokens: &Tokens) -> Result<Profile> {
         let request = self.request(
             "UserDetails",
             &json!({ "uid": tokens.user_id }),
@@ -265,7 +275,7 @@ impl Broker for Noren {
         ))
     }
 
-    fn funds(&self, http: &Transport, tokens: &Tokens) -> Result<Funds> {
+    fn funds(&self, http: &Call<'_>, tokens: &Tokens) -> Result<Funds> {
         let account = tokens.account_id.as_deref().unwrap_or(&tokens.user_id);
         let request = self.request(
             "Limits",
@@ -275,7 +285,7 @@ impl Broker for Noren {
         funds_from(self.call(http, Op::Session, &request)?)
     }
 
-    fn logout(&self, http: &Transport, tokens: &Tokens) -> Result<()> {
+    fn logout(&self, http: &Call<'_>, tokens: &Tokens) -> Result<()> {
         let request = self.request(
             "Logout",
             &json!({ "ordersource": "API", "uid": tokens.user_id }),
