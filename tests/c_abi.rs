@@ -29,6 +29,11 @@ fn library_dir() -> PathBuf {
 
 /// Compiles a C file against the header and the cdylib, with every warning an error.
 fn compile(source: &str, output: &Path, c_standard: &str) {
+    compile_with(source, output, c_standard, &[]);
+}
+
+/// [`compile`] with extra compiler flags (defines, -pthread).
+fn compile_with(source: &str, output: &Path, c_standard: &str, extra: &[&str]) {
     let lib = library_dir();
     let status = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
         .args([
@@ -39,6 +44,7 @@ fn compile(source: &str, output: &Path, c_standard: &str) {
             "-pedantic",
             "-g",
         ])
+        .args(extra)
         .arg(format!("-I{CRATE_DIR}/include"))
         .arg(Path::new(CRATE_DIR).join(source))
         .arg("-o")
@@ -99,11 +105,8 @@ fn header_compiles_as_c99_c11_and_cpp() {
     }
 }
 
-#[test]
-fn c_abi_test_passes_under_valgrind_with_no_errors_or_leaks() {
-    let exe = output_dir().join("abi_test");
-    compile("tests/c/abi_test.c", &exe, "c11");
-    let sim = support::sim();
+/// Runs a program under valgrind: any memory error or definite/indirect leak fails.
+fn valgrind(exe: &Path, args: &[String]) -> String {
     let output = Command::new("valgrind")
         .args([
             "--quiet",
@@ -112,19 +115,76 @@ fn c_abi_test_passes_under_valgrind_with_no_errors_or_leaks() {
             "--errors-for-leak-kinds=definite,indirect",
             "--show-leak-kinds=definite,indirect",
         ])
-        .arg(&exe)
-        .arg(sim.angel_base_url())
-        .arg(format!("http://127.0.0.1:{}", support::closed_port()))
+        .arg(exe)
+        .args(args)
         .output()
         .expect("valgrind is installed (.ci/run installs it)");
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         output.status.success(),
-        "abi_test under valgrind failed ({}):\n{stdout}\n{stderr}",
+        "{} under valgrind failed ({}):\n{stdout}\n{stderr}",
+        exe.display(),
         output.status
     );
     assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
+    stdout
+}
+
+#[test]
+fn c_abi_test_passes_under_valgrind_with_no_errors_or_leaks() {
+    let exe = output_dir().join("abi_test");
+    compile("tests/c/abi_test.c", &exe, "c11");
+    let sim = support::sim();
+    let closed = format!("http://127.0.0.1:{}", support::closed_port());
+    valgrind(&exe, &[sim.angel_base_url(), closed]);
+}
+
+#[test]
+fn freeing_a_session_mid_call_from_c_is_clean_under_valgrind() {
+    let exe = output_dir().join("free_race");
+    compile_with(
+        "tests/c/free_race.c",
+        &exe,
+        "c11",
+        &["-D_POSIX_C_SOURCE=200809L", "-pthread"],
+    );
+    let sim = support::sim();
+    let stdout = valgrind(&exe, &[sim.angel_base_url()]);
+    assert_eq!(stdout.matches("then INVALID_HANDLE").count(), 4, "{stdout}");
+}
+
+#[test]
+fn a_session_exported_here_resumes_in_a_fresh_process() {
+    let exe = output_dir().join("resume");
+    compile("tests/c/resume.c", &exe, "c11");
+    let sim = support::sim();
+    let config = support::angel_config(&sim, "");
+    let state = support::angel_session(&sim).export().text;
+    let state_file = output_dir().join("state.json");
+    std::fs::write(&state_file, &state).unwrap();
+    let output = Command::new(&exe)
+        .arg(&config)
+        .arg(&state_file)
+        .output()
+        .unwrap();
+    std::fs::remove_file(&state_file).unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("import: OK") && stdout.contains("\"available_cash\":12554.55"),
+        "{stdout}"
+    );
+    assert_eq!(
+        sim.requests_to("/rest/auth/angelbroking/user/v1/loginByPassword")
+            .len(),
+        1,
+        "no second login"
+    );
 }
 
 #[test]
