@@ -4,7 +4,7 @@ CFLAGS ?= -std=c11 -Wall -Wextra -Werror -pedantic -O2
 RELEASE := target/release
 BUILD := build
 
-.PHONY: demo test header lint release clean
+.PHONY: demo test bench header lint release clean
 
 ## Build the library, brokersim and the C examples, then run the demo against brokersim.
 demo: release $(BUILD)/quickstart
@@ -13,6 +13,11 @@ demo: release $(BUILD)/quickstart
 ## Run every test: Rust unit and integration tests, the header check, C programs under valgrind.
 test:
 	cargo test --workspace
+
+## Run the benchmarks against brokersim and write BENCHMARKS.md.
+bench:
+	cargo build --release -p brokerlink
+	cargo bench --bench brokerlink
 
 ## Regenerate include/brokerlink.h after changing src/ffi.
 header:
