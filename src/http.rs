@@ -2,8 +2,10 @@
 //! per session (kept-alive connections), rustls with ring, TLS 1.2+, a total
 //! deadline per call, a body size cap, and errors sorted into statuses.
 
+use crate::config::TransportConfig;
 use crate::error::{Error, Result, Status};
 use crate::secret::Secret;
+use std::cell::RefCell;
 use std::io::Read;
 use std::sync::Once;
 use std::time::{Duration, Instant};
@@ -56,12 +58,27 @@ pub struct Transport {
 pub struct Call<'a> {
     transport: &'a Transport,
     deadline: Instant,
+    last: RefCell<Option<(String, Option<u16>)>>,
 }
 
 impl Call<'_> {
     /// Sends a request, giving it whatever time the call has left.
     pub fn send(&self, request: &Request) -> Result<Response> {
-        self.transport.send_by(request, self.deadline)
+        let result = self.transport.send_by(request, self.deadline);
+        let status = match &result {
+            Ok(response) => Some(response.status),
+            Err(error) => error.http_status,
+        };
+        *self.last.borrow_mut() = Some((endpoint_of(&request.url), status));
+        result
+    }
+
+    /// The path and HTTP status of the last request sent, for the log.
+    pub fn last_request(&self) -> (String, Option<u16>) {
+        self.last
+            .borrow()
+            .clone()
+            .unwrap_or_else(|| ("-".to_string(), None))
     }
 
     /// When the call's time runs out.
@@ -72,22 +89,41 @@ impl Call<'_> {
 
 impl Transport {
     /// A client whose calls each take at most `timeout`, connect included.
-    pub fn new(timeout: Duration) -> Result<Transport> {
+    pub fn new(timeout: Duration, config: &TransportConfig) -> Result<Transport> {
         install_crypto_provider();
-        let client = reqwest::blocking::Client::builder()
+        let mut builder = reqwest::blocking::Client::builder()
             .user_agent(concat!("brokerlink/", env!("CARGO_PKG_VERSION")))
             .timeout(timeout)
             .connect_timeout(timeout)
             .tls_version_min(reqwest::tls::Version::TLS_1_2)
             .redirect(reqwest::redirect::Policy::none())
-            .tcp_nodelay(true)
-            .build()
-            .map_err(|e| {
-                Error::new(
-                    Status::Tls,
-                    format!("could not set up HTTPS: {}", root_cause(&e)),
-                )
-            })?;
+            .tcp_nodelay(true);
+        if !config.extra_ca_pem.is_empty() {
+            let certs = reqwest::Certificate::from_pem_bundle(&config.extra_ca_pem)
+                .ok()
+                .filter(|certs| !certs.is_empty())
+                .ok_or_else(|| {
+                    Error::invalid_argument(
+                        "config keys \"ca_file\"/\"ca_pem\" hold no valid PEM certificate",
+                    )
+                })?;
+            builder = builder.tls_certs_merge(certs);
+        }
+        if let Some(proxy) = &config.proxy {
+            // Proxy::all honours NO_PROXY from the environment when told to.
+            let proxy = reqwest::Proxy::all(proxy.expose())
+                .map_err(|_| {
+                    Error::invalid_argument("config key \"proxy\" is not a usable proxy URL")
+                })?
+                .no_proxy(reqwest::NoProxy::from_env());
+            builder = builder.proxy(proxy);
+        }
+        let client = builder.build().map_err(|e| {
+            Error::new(
+                Status::Tls,
+                format!("could not set up HTTPS: {}", root_cause(&e)),
+            )
+        })?;
         Ok(Transport { client, timeout })
     }
 
@@ -96,6 +132,7 @@ impl Transport {
         Call {
             transport: self,
             deadline: Instant::now() + self.timeout,
+            last: RefCell::new(None),
         }
     }
 
@@ -200,7 +237,7 @@ impl Transport {
             return self.timed_out();
         }
         if let Some(tls) = find_source::<rustls::Error>(&error) {
-            return Error::new(Status::Tls, format!("TLS failed: {tls}"));
+            return Error::new(Status::Tls, tls_message(tls));
         }
         if error.is_builder() {
             return Error::invalid_argument(format!(
@@ -215,6 +252,44 @@ impl Transport {
         };
         Error::new(Status::Network, format!("{what}: {}", root_cause(&error)))
     }
+}
+
+/// Which TLS check failed, in words a user can act on.
+fn tls_message(error: &rustls::Error) -> String {
+    use rustls::CertificateError as C;
+    let what = match error {
+        rustls::Error::InvalidCertificate(cert) => match cert {
+            C::UnknownIssuer => {
+                "the server's certificate is not signed by a trusted authority (if a corporate proxy re-signs TLS, add its CA with \"ca_file\")"
+            }
+            C::NotValidForName | C::NotValidForNameContext { .. } => {
+                "the server's certificate is for a different host name"
+            }
+            C::Expired | C::ExpiredContext { .. } => {
+                "the server's certificate has expired (or this computer's clock is wrong)"
+            }
+            C::NotValidYet | C::NotValidYetContext { .. } => {
+                "the server's certificate is not valid yet (or this computer's clock is wrong)"
+            }
+            C::Revoked => "the server's certificate has been revoked",
+            C::BadSignature => "the server's certificate has a bad signature",
+            _ => "the server's certificate was refused",
+        },
+        rustls::Error::PeerIncompatible(_) => {
+            "the server offers no TLS version or cipher this library accepts (TLS 1.2 or 1.3)"
+        }
+        _ => "",
+    };
+    if what.is_empty() {
+        format!("TLS failed: {error}")
+    } else {
+        format!("TLS failed: {what} ({error})")
+    }
+}
+
+/// The path of a URL, for the log: never its query.
+fn endpoint_of(url: &str) -> String {
+    reqwest::Url::parse(url).map_or_else(|_| "-".to_string(), |u| u.path().to_string())
 }
 
 /// Whether a body read failed because the request's time ran out: reqwest

@@ -10,6 +10,7 @@ pub mod config;
 pub mod error;
 pub mod ffi;
 pub mod http;
+pub mod log;
 pub mod model;
 pub mod netinfo;
 pub mod pacing;

@@ -6,6 +6,7 @@ mod keys;
 pub(crate) use keys::Keys;
 
 use crate::error::{Error, Result};
+use crate::log::Level;
 use crate::pacing::{Operation, RateLimit};
 use crate::secret::Secret;
 use crate::totp::TotpSecret;
@@ -28,6 +29,21 @@ pub struct Config {
     pub base_url: Option<String>,
     /// How the session keeps itself alive.
     pub policy: Policy,
+    /// TLS, proxy and logging settings.
+    pub transport: TransportConfig,
+}
+
+/// How the session reaches the broker and what it records.
+#[derive(Debug, Default)]
+pub struct TransportConfig {
+    /// Extra trusted CA certificates, PEM (`ca_file` and `ca_pem`).
+    pub extra_ca_pem: Vec<u8>,
+    /// An http(s) proxy URL, possibly with credentials (so a secret).
+    pub proxy: Option<Secret>,
+    /// How much to log; `None` is off.
+    pub log_level: Option<Level>,
+    /// A file to append log lines to.
+    pub log_file: Option<String>,
 }
 
 /// How a session refreshes, retries and paces itself.
@@ -219,6 +235,7 @@ pub fn parse_config(json: &str) -> Result<Config> {
         .optional_u64("timeout_ms", 1, MAX_TIMEOUT_MS)?
         .map_or(DEFAULT_TIMEOUT, Duration::from_millis);
     let policy = parse_policy(&mut keys)?;
+    let transport = parse_transport(&mut keys)?;
     let broker = match broker_name.as_str() {
         "angelone" => BrokerConfig::AngelOne(AngelOneConfig {
             api_key: Secret::new(keys.required_str("api_key")?),
@@ -242,6 +259,7 @@ pub fn parse_config(json: &str) -> Result<Config> {
         timeout,
         base_url,
         policy,
+        transport,
     })
 }
 
@@ -259,6 +277,48 @@ fn parse_policy(keys: &mut Keys) -> Result<Policy> {
             .optional_clock("day_end_ist")?
             .unwrap_or(defaults.day_end_ist_minutes),
     })
+}
+
+fn parse_transport(keys: &mut Keys) -> Result<TransportConfig> {
+    let mut extra_ca_pem = Vec::new();
+    if let Some(path) = keys.optional_str("ca_file")? {
+        let pem = std::fs::read(&path).map_err(|e| {
+            Error::invalid_argument(format!("config key \"ca_file\" cannot be read: {e}"))
+        })?;
+        extra_ca_pem.extend(pem);
+        extra_ca_pem.push(b'\n');
+    }
+    if let Some(pem) = keys.optional_str("ca_pem")? {
+        extra_ca_pem.extend(pem.into_bytes());
+    }
+    let log_level = match keys.optional_str("log_level")?.as_deref() {
+        None => Some(Level::Info),
+        Some("off") => None,
+        Some(name) => Some(Level::from_name(name).ok_or_else(|| {
+            Error::invalid_argument("config key \"log_level\" must be \"off\", \"error\", \"warn\", \"info\" or \"debug\"")
+        })?),
+    };
+    Ok(TransportConfig {
+        extra_ca_pem,
+        proxy: keys
+            .optional_str("proxy")?
+            .map(|p| validate_proxy(&p))
+            .transpose()?,
+        log_level,
+        log_file: keys.optional_str("log_file")?,
+    })
+}
+
+/// An http:// or https:// proxy URL (credentials allowed, never echoed).
+fn validate_proxy(text: &str) -> Result<Secret> {
+    let url = Url::parse(text)
+        .map_err(|_| Error::invalid_argument("config key \"proxy\" is not a valid URL"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(Error::invalid_argument(
+            "config key \"proxy\" must be an http:// or https:// URL, like http://user:password@proxy:3128",
+        ));
+    }
+    Ok(Secret::new(text))
 }
 
 fn parse_noren(keys: &mut Keys) -> Result<NorenConfig> {

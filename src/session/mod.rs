@@ -14,6 +14,7 @@ use crate::brokers::{self, Broker, Tokens};
 use crate::config::{self, BrokerConfig, Policy};
 use crate::error::{Error, Result, Status};
 use crate::http::{Call, Transport};
+use crate::log::{Level, Logger};
 use crate::model::{
     Funds, Imported, LoggedOut, LoginInfo, LoginUrl, Profile, Refreshed, rfc3339_utc, unix_now,
 };
@@ -30,6 +31,7 @@ pub struct Session {
     http: Transport,
     policy: Policy,
     pacer: Pacer,
+    log: Logger,
     tokens: Mutex<Option<Arc<Tokens>>>,
     refresh: RefreshGate,
 }
@@ -39,7 +41,11 @@ impl Session {
     pub fn new(config_json: &str) -> Result<Session> {
         let config = config::parse_config(config_json)?;
         let broker = brokers::for_config(&config)?;
-        let http = Transport::new(config.timeout)?;
+        let http = Transport::new(config.timeout, &config.transport)?;
+        let log = Logger::open(
+            config.transport.log_level,
+            config.transport.log_file.as_deref(),
+        )?;
         let limits = config.policy.rate_limits.clone();
         let pacer = Pacer::new(|op| limits.limit(op, broker.rate_limit(op)));
         Ok(Session {
@@ -48,6 +54,7 @@ impl Session {
             http,
             policy: config.policy,
             pacer,
+            log,
             tokens: Mutex::new(None),
             refresh: RefreshGate::default(),
         })
@@ -71,7 +78,10 @@ impl Session {
         let credentials = config::parse_credentials(&self.broker_config, credentials_json)?;
         let call = self.http.call();
         self.pacer.acquire(Operation::Login, call.deadline())?;
-        let tokens = self.with_day_end(self.broker.login(&call, &credentials)?);
+        let tokens = self.attempt(Operation::Login, &call, || {
+            self.broker.login(&call, &credentials)
+        })?;
+        let tokens = self.with_day_end(tokens);
         let info = LoginInfo {
             broker: self.broker.name(),
             user_id: tokens.user_id.clone(),
@@ -115,7 +125,9 @@ impl Session {
         let current = self.current()?;
         let call = self.http.call();
         self.pacer.acquire(Operation::Logout, call.deadline())?;
-        match self.broker.logout(&call, &current) {
+        match self.attempt(Operation::Logout, &call, || {
+            self.broker.logout(&call, &current)
+        }) {
             Ok(()) => {}
             Err(e) if e.status == Status::SessionExpired => {}
             Err(e) => return Err(e),
@@ -157,6 +169,30 @@ impl Session {
         Ok(info)
     }
 
+    /// Runs one request-making step and logs it: operation, endpoint, HTTP
+    /// status, outcome, duration and broker code.
+    fn attempt<T>(
+        &self,
+        op: Operation,
+        call: &Call<'_>,
+        step: impl FnOnce() -> Result<T>,
+    ) -> Result<T> {
+        let started = Instant::now();
+        let result = step();
+        if self.log.enabled(Level::Error) {
+            let (endpoint, http_status) = call.last_request();
+            let outcome = result.as_ref().map(drop);
+            self.log.request(
+                op.name(),
+                &endpoint,
+                http_status,
+                outcome,
+                started.elapsed(),
+            );
+        }
+        result
+    }
+
     /// Runs a read: refreshes first when the token is about to expire,
     /// refreshes and repeats once when the broker says it has expired, and
     /// retries transient failures with backoff, all before the deadline.
@@ -175,12 +211,16 @@ impl Session {
         let mut retries = 0;
         loop {
             self.pacer.acquire(op, call.deadline())?;
-            let error = match read(&call, &tokens) {
+            let error = match self.attempt(op, &call, || read(&call, &tokens)) {
                 Ok(value) => return Ok(value),
                 Err(e) => e,
             };
             if error.status == Status::SessionExpired && self.may_refresh() && !refreshed {
                 refreshed = true;
+                self.log.log(
+                    Level::Debug,
+                    format_args!("{}: the session expired; refreshing", op.name()),
+                );
                 tokens = self.refreshed_after(&tokens, &call, false)?;
             } else if error.retryable && retries < self.policy.max_retries {
                 retries += 1;
@@ -188,6 +228,15 @@ impl Session {
                 if Instant::now() + pause >= call.deadline() {
                     return Err(error);
                 }
+                self.log.log(
+                    Level::Debug,
+                    format_args!(
+                        "{}: retry {retries} in {} ms after {}",
+                        op.name(),
+                        pause.as_millis(),
+                        error.status.name()
+                    ),
+                );
                 std::thread::sleep(pause);
             } else {
                 return Err(error);

@@ -83,7 +83,9 @@ impl Session {
         let outcome = self
             .pacer
             .acquire(Operation::Refresh, call.deadline())
-            .and_then(|()| self.broker.refresh(call, seen));
+            .and_then(|()| {
+                self.attempt(Operation::Refresh, call, || self.broker.refresh(call, seen))
+            });
         let mut gate = self.refresh.lock();
         let result = match outcome {
             Ok(fresh) => {
