@@ -140,6 +140,49 @@ fn c_abi_test_passes_under_valgrind_with_no_errors_or_leaks() {
     valgrind(&exe, &[sim.angel_base_url(), closed]);
 }
 
+/// Runs a program built with AddressSanitizer (and its leak checker): any
+/// memory error or leak makes it exit non-zero.
+fn asan(exe: &Path, args: &[String]) {
+    let output = Command::new(exe)
+        .args(args)
+        .env(
+            "ASAN_OPTIONS",
+            "detect_leaks=1:abort_on_error=0:exitcode=98",
+        )
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{} under AddressSanitizer failed ({}):\n{stdout}\n{}",
+        exe.display(),
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
+}
+
+const ASAN_FLAGS: [&str; 2] = ["-fsanitize=address", "-fno-omit-frame-pointer"];
+
+#[test]
+fn c_abi_test_passes_under_address_sanitizer() {
+    let exe = output_dir().join("abi_test_asan");
+    compile_with("tests/c/abi_test.c", &exe, "c11", &ASAN_FLAGS);
+    let sim = support::sim();
+    let closed = format!("http://127.0.0.1:{}", support::closed_port());
+    asan(&exe, &[sim.angel_base_url(), closed]);
+}
+
+#[test]
+fn free_race_passes_under_address_sanitizer() {
+    let exe = output_dir().join("free_race_asan");
+    let mut flags = vec!["-D_POSIX_C_SOURCE=200809L", "-pthread"];
+    flags.extend(ASAN_FLAGS);
+    compile_with("tests/c/free_race.c", &exe, "c11", &flags);
+    let sim = support::sim();
+    asan(&exe, &[sim.angel_base_url()]);
+}
+
 #[test]
 fn freeing_a_session_mid_call_from_c_is_clean_under_valgrind() {
     let exe = output_dir().join("free_race");

@@ -54,6 +54,15 @@ impl Request {
     pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.header_values(name).next()
     }
+
+    /// The token of an `Authorization: Bearer <token>` header; `None` when the header is
+    /// missing, uses another scheme or carries an empty token.
+    pub(crate) fn bearer_token(&self) -> Option<&str> {
+        let value = self.header("authorization")?.trim();
+        let (scheme, token) = value.split_once(' ')?;
+        let token = token.trim();
+        (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+    }
 }
 
 /// What reading the next request from a connection produced.
@@ -355,6 +364,7 @@ pub(crate) fn reason_phrase(status: u16) -> &'static str {
         200 => "OK",
         201 => "Created",
         204 => "No Content",
+        302 => "Found",
         400 => "Bad Request",
         401 => "Unauthorized",
         403 => "Forbidden",

@@ -1,8 +1,9 @@
 //! `brokersim`: an offline simulator of Indian brokers' REST APIs.
 //!
-//! It serves the Angel One SmartAPI endpoints over plain HTTP on a local port, checking requests
-//! the way the broker does (headers, MPIN, TOTP, tokens, rate limits) and answering in the
-//! broker's shapes. It is used in-process by `brokerlink`'s tests, as the `brokersim` binary by
+//! It serves the Angel One SmartAPI endpoints and the Noren OMS family's (Kambala, Shoonya, Zebu,
+//! Tradesmart, Flattrade) over plain HTTP on a local port, checking requests the way the brokers
+//! do (headers, MPIN, TOTP, OAuth codes and checksums, tokens, rate limits) and answering in the
+//! brokers' shapes. It is used in-process by `brokerlink`'s tests, as the `brokersim` binary by
 //! its demo, and by anyone developing against these brokers offline.
 //!
 //! ```no_run
@@ -23,9 +24,14 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 //!
-//! The demo account ([`AngelAccount::demo`]) is registered unless
-//! [`SimOptions::demo_accounts`] is off: API key `demo-api-key`, client code `D12345`, MPIN
-//! `1234`, TOTP secret `JBSWY3DPEHPK3PXP`.
+//! The demo accounts are registered unless [`SimOptions::demo_accounts`] is off: Angel One's
+//! ([`AngelAccount::demo`]: API key `demo-api-key`, client code `D12345`, MPIN `1234`, TOTP
+//! secret `JBSWY3DPEHPK3PXP`) and one per Noren preset ([`NorenAccount::demo`], e.g. user
+//! `NKAM01` with client id `kambala-client` and secret `kambala-secret` at Kambala).
+//!
+//! Noren presets live under `/noren/<preset>/`: [`Sim::noren_base_url`] gives a preset's REST
+//! base, [`Sim::noren_oauth_url`] its browser login page (which redirects at once with a fresh
+//! code; [`Sim::noren_authorize`] mints one without HTTP).
 //!
 //! Faults ([`Fault`]) are carried out at the socket level (resets, hangs, endless bodies), since
 //! the server is a small HTTP/1.1 implementation on `std::net`. The simulator stops when the
@@ -38,6 +44,7 @@ mod fault;
 mod http;
 mod jwt;
 mod log;
+mod noren;
 mod options;
 mod random;
 mod rate_limit;
@@ -55,6 +62,7 @@ use std::sync::Arc;
 pub use angel::AngelAccount;
 pub use fault::{Fault, FaultTimes};
 pub use log::LoggedRequest;
+pub use noren::{NorenAccount, PasswordState};
 pub use options::SimOptions;
 
 use server::Server;
@@ -91,7 +99,14 @@ impl Sim {
             angel::add_account(&shared, AngelAccount::demo());
         }
         let server = Server::start(Arc::clone(&shared))?;
-        Ok(Sim { shared, server })
+        let sim = Sim { shared, server };
+        if demo_accounts {
+            // Registered once the port is known: their redirect URL is the sim's callback page.
+            for preset in noren::Preset::ALL {
+                sim.add_noren_account(NorenAccount::demo(preset.name()));
+            }
+        }
+        Ok(sim)
     }
 
     /// The simulator's base URL, `http://127.0.0.1:PORT` (no trailing slash).
@@ -128,9 +143,96 @@ impl Sim {
         angel::expire_refresh_tokens(&self.shared, client_code);
     }
 
+    /// The REST base URL of a Noren preset (`"kambala"`, `"shoonya"`, `"zebu"`,
+    /// `"tradesmart"`, `"flattrade"`), without trailing slash, e.g.
+    /// `http://127.0.0.1:PORT/noren/kambala/NorenWClientAPI` (Shoonya: its OAuth base;
+    /// Tradesmart: `.../NorenWClientAPIv2`; Flattrade: `.../noren/flattrade/PiConnectAPI`).
+    ///
+    /// # Panics
+    ///
+    /// When `preset` is not one of the five preset names.
+    #[must_use]
+    pub fn noren_base_url(&self, preset: &str) -> String {
+        let preset = noren::known_preset(preset);
+        format!("{}{}", self.base_url(), noren::base_path(preset))
+    }
+
+    /// The legacy (QuickAuth, jKey) REST base URL of a Noren preset, without trailing slash:
+    /// Shoonya's `http://127.0.0.1:PORT/noren/shoonya/NorenWClientTP`.
+    ///
+    /// # Panics
+    ///
+    /// When `preset` has no legacy base (only `"shoonya"` has one).
+    #[must_use]
+    pub fn noren_legacy_base_url(&self, preset: &str) -> String {
+        let Some(path) = noren::legacy_base_path(noren::known_preset(preset)) else {
+            panic!("Noren preset {preset:?} has no legacy base: only shoonya has one");
+        };
+        format!("{}{path}", self.base_url())
+    }
+
+    /// The browser login page of a Noren preset, without query: add `?client_id=<client_id>`
+    /// (`http://127.0.0.1:PORT/noren/<preset>/OAuthlogin/authorize/oauth`), or for Flattrade
+    /// `?app_key=<api_key>` (`http://127.0.0.1:PORT/noren/flattrade/auth/`). The page
+    /// redirects at once to the account's redirect URL with a fresh `code` (Flattrade: also
+    /// `client`); an unknown app gets a 400 page.
+    ///
+    /// # Panics
+    ///
+    /// When `preset` is not one of the five preset names.
+    #[must_use]
+    pub fn noren_oauth_url(&self, preset: &str) -> String {
+        let preset = noren::known_preset(preset);
+        format!("{}{}", self.base_url(), preset.authorize_path())
+    }
+
+    /// Flattrade's token service URL, `http://127.0.0.1:PORT/noren/flattrade/trade/apitoken`.
+    #[must_use]
+    pub fn flattrade_token_url(&self) -> String {
+        format!("{}{}", self.base_url(), noren::FLATTRADE_TOKEN_PATH)
+    }
+
+    /// Registers a Noren account, replacing the account with the same preset and user id. A
+    /// `redirect_url` starting with `/` is made absolute with [`Sim::base_url`].
+    ///
+    /// # Panics
+    ///
+    /// When `account.preset` is not one of the five preset names.
+    pub fn add_noren_account(&self, account: NorenAccount) {
+        noren::add_account(&self.shared, account, &self.base_url());
+    }
+
+    /// Replaces the fields Limits returns for `user_id` at `preset` (ignored for an unknown
+    /// preset or user). `limits` should be an object of strings, sent verbatim besides `stat`,
+    /// `request_time` and `actid`; anything else leaves only those three.
+    pub fn set_noren_limits(&self, preset: &str, user_id: &str, limits: serde_json::Value) {
+        noren::set_limits(&self.shared, preset, user_id, limits);
+    }
+
+    /// Mints an authorization code exactly as the preset's login page does for the app
+    /// `client_id_or_api_key` (the OAuth client id; for Flattrade the API key): fresh, single
+    /// use, valid for [`SimOptions::noren_code_ttl`]. `None` when the preset or app is unknown.
+    #[must_use]
+    pub fn noren_authorize(&self, preset: &str, client_id_or_api_key: &str) -> Option<String> {
+        noren::authorize(&self.shared, preset, client_id_or_api_key)
+    }
+
+    /// Makes every session (access token, susertoken, Flattrade token) of `user_id` at `preset`
+    /// expire now (`Session Expired :  Invalid Session Key` from then on). Zebu's refresh tokens
+    /// stay valid.
+    pub fn expire_noren_sessions(&self, preset: &str, user_id: &str) {
+        noren::expire_sessions(&self.shared, preset, user_id);
+    }
+
+    /// Makes every unused Noren authorization code expire now.
+    pub fn expire_noren_codes(&self) {
+        noren::expire_codes(&self.shared);
+    }
+
     /// Queues `fault` for requests to `path` (without query, e.g.
-    /// `"/rest/secure/angelbroking/user/v1/getRMS"`), or to any path with `"*"`. Faults for one
-    /// path apply in the order injected; `"*"` faults apply only when the path has none due.
+    /// `"/rest/secure/angelbroking/user/v1/getRMS"` or `"/noren/zebu/NorenWClientAPI/Limits"`),
+    /// or to any path with `"*"`. Faults for one path apply in the order injected; `"*"` faults
+    /// apply only when the path has none due.
     pub fn inject(&self, path: &str, fault: Fault, times: FaultTimes) {
         self.shared.lock().faults.inject(path, fault, times);
     }
@@ -167,13 +269,31 @@ impl Sim {
     /// accounts with their credentials, e.g.
     /// `{"brokersim":"0.1.0","base_url":"http://127.0.0.1:PORT","angelone":{"base_url":"…",
     /// "accounts":[{"api_key":"demo-api-key","client_code":"D12345","pin":"1234",
-    /// "totp_secret":"JBSWY3DPEHPK3PXP"}]}}`.
+    /// "totp_secret":"JBSWY3DPEHPK3PXP"}]},"noren":{"kambala":{"base_url":"…","oauth_url":"…",
+    /// "accounts":[{"user_id":"NKAM01","client_id":"kambala-client","secret":"kambala-secret",
+    /// "password":"Passw0rd!","totp_secret":"JBSWY3DPEHPK3PXP","vendor_code":"NKAM01_U",
+    /// "api_secret":"kambala-api-secret","api_key":"kambala-api-key"}]},"shoonya":{…},…}}`.
+    /// Every preset is listed (kambala, shoonya, zebu, tradesmart, flattrade), Shoonya with its
+    /// `legacy_base_url` and Flattrade with its `token_url`.
     #[must_use]
     pub fn startup_line(&self) -> String {
+        let base_url = self.base_url();
+        let noren_lines: Vec<startup::NorenPresetLine> = noren::accounts(&self.shared)
+            .into_iter()
+            .map(|(preset, accounts)| startup::NorenPresetLine {
+                name: preset.name(),
+                base_url: self.noren_base_url(preset.name()),
+                legacy_base_url: noren::legacy_base_path(preset).map(|p| format!("{base_url}{p}")),
+                oauth_url: self.noren_oauth_url(preset.name()),
+                token_url: (preset == noren::Preset::Flattrade).then(|| self.flattrade_token_url()),
+                accounts,
+            })
+            .collect();
         startup::startup_line(
-            &self.base_url(),
+            &base_url,
             &self.angel_base_url(),
             &angel::accounts(&self.shared),
+            &noren_lines,
         )
     }
 }

@@ -12,15 +12,16 @@ use brokersim::{LoggedRequest, Sim, SimOptions};
 const USAGE: &str = "\
 Usage: brokersim [OPTIONS]
 
-Runs an offline simulator of Indian brokers' REST APIs (Angel One SmartAPI) on plain HTTP.
-Prints one JSON line with the base URLs and the demo accounts' credentials, then serves until
-killed.
+Runs an offline simulator of Indian brokers' REST APIs (Angel One SmartAPI; Noren OMS as
+Kambala, Shoonya, Zebu, Tradesmart and Flattrade) on plain HTTP. Prints one JSON line with the
+base URLs and the demo accounts' credentials, then serves until killed.
 
 Options:
   --host HOST           address to listen on (default 127.0.0.1)
   --port PORT           port to listen on; 0 picks a free one (default 0)
   --no-rate-limit       do not enforce the brokers' rate limits
-  --token-ttl-secs N    lifetime of access tokens in seconds (default 28800)
+  --token-ttl-secs N    lifetime of access tokens in seconds (default 28800; Zebu's at
+                        most 3600)
   --stop-on-eof         stop when standard input reaches end of file
   --verbose             log each request (method, path, status) to standard error
   --help                print this help

@@ -12,16 +12,22 @@ pub struct SimOptions {
     pub port: u16,
     /// Whether the brokers' rate limits are enforced. Default `true`.
     pub rate_limits: bool,
-    /// How long an Angel One jwtToken stays valid. Default 8 hours.
+    /// How long an access token stays valid: an Angel One jwtToken, a Noren session (Zebu's at
+    /// most 3600 s, its documented lifetime). Default 8 hours.
     pub token_ttl: Duration,
-    /// How long an Angel One refreshToken stays valid. Default 24 hours.
+    /// How long a refresh token stays valid: Angel One's refreshToken, Zebu's refresh_token.
+    /// Default 24 hours.
     pub refresh_token_ttl: Duration,
     /// Whether a successful generateTokens revokes the jwtToken and refreshToken it replaced
     /// (whether the real broker does is not documented). Default `true`.
     pub revoke_on_refresh: bool,
-    /// Whether the demo accounts (such as [`AngelAccount::demo`](crate::AngelAccount::demo)) are
-    /// registered at start. Default `true`.
+    /// Whether the demo accounts ([`AngelAccount::demo`](crate::AngelAccount::demo) and
+    /// [`NorenAccount::demo`](crate::NorenAccount::demo) of each preset) are registered at start.
+    /// Default `true`.
     pub demo_accounts: bool,
+    /// How long a Noren authorization code (OAuth `code`, Flattrade `request_code`) stays
+    /// usable after the login page issued it. Default 120 seconds.
+    pub noren_code_ttl: Duration,
 }
 
 impl Default for SimOptions {
@@ -34,6 +40,7 @@ impl Default for SimOptions {
             refresh_token_ttl: Duration::from_secs(24 * 3600),
             revoke_on_refresh: true,
             demo_accounts: true,
+            noren_code_ttl: Duration::from_secs(120),
         }
     }
 }

@@ -1,16 +1,19 @@
 //! Sends each request to the broker family that owns its path.
 //!
 //! Broker families live side by side and are told apart by path prefix: Angel One's paths start
-//! with `/rest/`. A new family (such as Noren) adds its module and one line here.
+//! with `/rest/`, Noren's with `/noren/`. A new family adds its module and one line here.
 
 use crate::angel;
 use crate::http::{Request, Response};
+use crate::noren;
 use crate::state::Shared;
 
 /// Answers a request with the reply of the broker family owning its path, or 404.
 pub(crate) fn dispatch(shared: &Shared, request: &Request) -> Response {
     if request.path.starts_with(angel::PATH_PREFIX) {
         angel::handle(shared, request)
+    } else if request.path.starts_with(noren::PATH_PREFIX) {
+        noren::handle(shared, request)
     } else {
         Response::html_error(404)
     }

@@ -2,8 +2,10 @@
 //! URLs and the accounts to log in with.
 
 use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
 
 use crate::angel::AngelAccount;
+use crate::noren::NorenAccount;
 
 /// The CLI's startup line (field order is the output order).
 #[derive(Serialize)]
@@ -11,6 +13,7 @@ struct StartupLine<'a> {
     brokersim: &'static str,
     base_url: &'a str,
     angelone: AngelStartup<'a>,
+    noren: NorenStartup<'a>,
 }
 
 /// The Angel One part of the startup line.
@@ -29,12 +32,93 @@ struct AngelCredentials<'a> {
     totp_secret: &'a str,
 }
 
+/// The Noren part of the startup line: one entry per preset, in the given order.
+struct NorenStartup<'a>(&'a [NorenPresetLine]);
+
+impl Serialize for NorenStartup<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for preset in self.0 {
+            map.serialize_entry(preset.name, &NorenPresetStartup::from(preset))?;
+        }
+        map.end()
+    }
+}
+
+/// One Noren preset's URLs and accounts, as [`Sim::startup_line`](crate::Sim::startup_line)
+/// lists them.
+pub(crate) struct NorenPresetLine {
+    /// The preset's name, the key in the line.
+    pub(crate) name: &'static str,
+    /// The main REST base URL.
+    pub(crate) base_url: String,
+    /// The legacy (QuickAuth) base URL, Shoonya only.
+    pub(crate) legacy_base_url: Option<String>,
+    /// The browser login page's URL, without query.
+    pub(crate) oauth_url: String,
+    /// The token service URL, Flattrade only.
+    pub(crate) token_url: Option<String>,
+    /// The registered accounts.
+    pub(crate) accounts: Vec<NorenAccount>,
+}
+
+/// The serialized form of a [`NorenPresetLine`] (field order is the output order).
+#[derive(Serialize)]
+struct NorenPresetStartup<'a> {
+    base_url: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    legacy_base_url: Option<&'a str>,
+    oauth_url: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token_url: Option<&'a str>,
+    accounts: Vec<NorenCredentials<'a>>,
+}
+
+impl<'a> From<&'a NorenPresetLine> for NorenPresetStartup<'a> {
+    fn from(line: &'a NorenPresetLine) -> NorenPresetStartup<'a> {
+        NorenPresetStartup {
+            base_url: &line.base_url,
+            legacy_base_url: line.legacy_base_url.as_deref(),
+            oauth_url: &line.oauth_url,
+            token_url: line.token_url.as_deref(),
+            accounts: line
+                .accounts
+                .iter()
+                .map(|a| NorenCredentials {
+                    user_id: &a.user_id,
+                    client_id: &a.client_id,
+                    secret: &a.secret,
+                    password: &a.password,
+                    totp_secret: &a.totp_secret,
+                    vendor_code: &a.vendor_code,
+                    api_secret: &a.api_secret,
+                    api_key: &a.api_key,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// What a client needs to log in to one Noren account.
+#[derive(Serialize)]
+struct NorenCredentials<'a> {
+    user_id: &'a str,
+    client_id: &'a str,
+    secret: &'a str,
+    password: &'a str,
+    totp_secret: &'a str,
+    vendor_code: &'a str,
+    api_secret: &'a str,
+    api_key: &'a str,
+}
+
 /// The startup line: the simulator's version, base URL and, per broker family, its base URL and
-/// accounts. Broker families are keys (`"angelone"`), so more can be added.
+/// accounts. Broker families are keys (`"angelone"`, `"noren"`), so more can be added.
 pub(crate) fn startup_line(
     base_url: &str,
     angel_base_url: &str,
     angel_accounts: &[AngelAccount],
+    noren: &[NorenPresetLine],
 ) -> String {
     let line = StartupLine {
         brokersim: env!("CARGO_PKG_VERSION"),
@@ -51,6 +135,7 @@ pub(crate) fn startup_line(
                 })
                 .collect(),
         },
+        noren: NorenStartup(noren),
     };
     // Serializing structs of strings cannot fail.
     serde_json::to_string(&line).unwrap_or_default()

@@ -9,6 +9,7 @@ use crate::angel::AngelState;
 use crate::fault::FaultBook;
 use crate::http::Request;
 use crate::log::{EntryId, LoggedRequest, RequestLog};
+use crate::noren::NorenState;
 use crate::options::SimOptions;
 
 /// A callback told about every request once its status is known.
@@ -23,6 +24,8 @@ pub(crate) struct State {
     pub(crate) faults: FaultBook,
     /// Angel One accounts, sessions and rate-limit history.
     pub(crate) angel: AngelState,
+    /// Noren accounts, codes and sessions.
+    pub(crate) noren: NorenState,
 }
 
 /// Shared by the [`Sim`](crate::Sim) handle, the acceptor and every connection thread.

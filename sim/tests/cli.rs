@@ -25,6 +25,9 @@ fn prints_the_startup_line_serves_and_stops_on_eof() {
     let base_url = startup["base_url"].as_str().expect("base_url");
     assert!(base_url.starts_with("http://127.0.0.1:"));
     assert_eq!(startup["angelone"]["accounts"][0]["client_code"], "D12345");
+    assert_eq!(startup["noren"]["zebu"]["accounts"][0]["user_id"], "NZEB01");
+    let shoonya = startup["noren"]["shoonya"]["legacy_base_url"].as_str();
+    assert!(shoonya.is_some_and(|url| url.ends_with("/noren/shoonya/NorenWClientTP")));
 
     let mut stream = TcpStream::connect(base_url.trim_start_matches("http://")).expect("connect");
     stream

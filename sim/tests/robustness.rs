@@ -42,6 +42,71 @@ fn poke(sim: &brokersim::Sim, bytes: &[u8]) {
     let _ = stream.read_to_end(&mut sink);
 }
 
+/// Noren's REST endpoints, pages and token service.
+const NOREN_PATHS: [&str; 10] = [
+    "/noren/kambala/NorenWClientAPI/GenAcsTok",
+    "/noren/zebu/NorenWClientAPI/RefreshToken",
+    "/noren/shoonya/NorenWClientTP/QuickAuth",
+    "/noren/tradesmart/NorenWClientAPIv2/UserDetails",
+    "/noren/shoonya/NorenWClientTP/Limits",
+    "/noren/flattrade/PiConnectAPI/Logout",
+    "/noren/flattrade/trade/apitoken",
+    "/noren/zebu/OAuthlogin/authorize/oauth",
+    "/noren/flattrade/auth/",
+    "/noren/callback",
+];
+
+/// Random and hostile requests to every kind of Noren path.
+fn poke_noren(sim: &brokersim::Sim, random: &mut Bytes) {
+    let bearer = "Authorization: Bearer \u{1F600}\r\n";
+    for path in NOREN_PATHS {
+        let method = if path.contains("auth") || path.ends_with("callback") {
+            "GET"
+        } else {
+            "POST"
+        };
+        for prefix in [&b""[..], b"jData=", b"jData={\"uid\":"] {
+            for _ in 0..10 {
+                let mut body = prefix.to_vec();
+                let len = (random.next() % 200) as usize;
+                body.extend(random.take(len));
+                let mut request = format!(
+                    "{method} {path} HTTP/1.1\r\n{bearer}Content-Length: {}\r\n\r\n",
+                    body.len()
+                )
+                .into_bytes();
+                request.extend_from_slice(&body);
+                poke(sim, &request);
+            }
+        }
+        for (query, body) in [
+            (
+                "?client_id=%e2%82&app_key=%",
+                "jData={\"code\":[],\"checksum\":{}}",
+            ),
+            (
+                "?app_key=%%%&code=%ff%fe",
+                "jData={\"uid\":\"\u{1F600}\",\"factor2\":\"\u{1F600}\"}",
+            ),
+            (
+                "?code=\u{e9}&client=<x>",
+                "jData={\"a\":\"\u{e9}\"}&jKey=\u{e9}&jKey=",
+            ),
+            ("?", &format!("jData={}", "[".repeat(10_000))),
+            (
+                "?client_id",
+                r#"{"api_key":1,"request_code":null,"api_secret":[]}"#,
+            ),
+        ] {
+            let request = format!(
+                "{method} {path}{query} HTTP/1.1\r\n{bearer}Content-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+            poke(sim, request.as_bytes());
+        }
+    }
+}
+
 #[test]
 fn garbage_never_panics_and_the_sim_keeps_serving() {
     let panics = Arc::new(AtomicUsize::new(0));
@@ -94,6 +159,7 @@ fn garbage_never_panics_and_the_sim_keeps_serving() {
             poke(&sim, request.as_bytes());
         }
     }
+    poke_noren(&sim, &mut random);
     poke(
         &sim,
         b"GET / HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n",

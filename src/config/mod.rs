@@ -371,10 +371,13 @@ pub fn parse_credentials(broker: &BrokerConfig, json: &str) -> Result<Credential
 /// Checks a base URL: http(s), no query or fragment, and plain http only
 /// for loopback hosts. Returns it without a trailing `/`.
 pub fn validate_base_url(text: &str) -> Result<String> {
-    validate_url("base_url", text)
+    Ok(validate_url("base_url", text)?
+        .trim_end_matches('/')
+        .to_string())
 }
 
-/// Checks the URL in config key `key` by the rules of [`validate_base_url`].
+/// Checks the URL in config key `key` by the rules of [`validate_base_url`],
+/// and returns it unchanged (a login page's trailing `/` matters).
 pub fn validate_url(key: &str, text: &str) -> Result<String> {
     let bad = |why: &str| Error::invalid_argument(format!("config key \"{key}\" {why}"));
     let url = Url::parse(text).map_err(|_| bad("is not a valid URL"))?;
@@ -391,7 +394,7 @@ pub fn validate_url(key: &str, text: &str) -> Result<String> {
         }
         _ => return Err(bad("must be an https:// URL")),
     }
-    Ok(text.trim_end_matches('/').to_string())
+    Ok(text.to_string())
 }
 
 fn is_loopback_host(url: &Url) -> bool {

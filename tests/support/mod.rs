@@ -224,3 +224,77 @@ pub fn closed_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().port()
 }
+
+/// The Noren presets brokersim simulates.
+pub const NOREN_PRESETS: [&str; 5] = ["kambala", "shoonya", "zebu", "tradesmart", "flattrade"];
+
+/// A Noren OAuth config for the preset's demo account on `sim`, plus extra keys.
+pub fn noren_config(sim: &Sim, preset: &str, extra: &str) -> String {
+    let demo = brokersim::NorenAccount::demo(preset);
+    let extra = if extra.is_empty() {
+        String::new()
+    } else {
+        format!(",{extra}")
+    };
+    let app = if preset == "flattrade" {
+        format!(
+            r#""api_key":"{}","secret":"{}","token_url":"{}""#,
+            demo.api_key,
+            demo.secret,
+            sim.flattrade_token_url()
+        )
+    } else {
+        format!(
+            r#""client_id":"{}","secret":"{}""#,
+            demo.client_id, demo.secret
+        )
+    };
+    format!(
+        r#"{{"broker":"noren","preset":"{preset}",{app},"base_url":"{}","oauth_url":"{}","timeout_ms":3000{extra}}}"#,
+        sim.noren_base_url(preset),
+        sim.noren_oauth_url(preset),
+    )
+}
+
+/// A fresh browser-login code for the preset's demo app.
+pub fn noren_code(sim: &Sim, preset: &str) -> String {
+    let demo = brokersim::NorenAccount::demo(preset);
+    let app = if preset == "flattrade" {
+        demo.api_key
+    } else {
+        demo.client_id
+    };
+    sim.noren_authorize(preset, &app)
+        .expect("the demo app is registered")
+}
+
+/// A logged-in Noren OAuth session for the preset's demo account.
+pub fn noren_session(sim: &Sim, preset: &str) -> Handle {
+    noren_session_with(sim, preset, "")
+}
+
+/// A logged-in Noren OAuth session with extra config keys.
+pub fn noren_session_with(sim: &Sim, preset: &str, extra: &str) -> Handle {
+    let handle = Handle::new(&noren_config(sim, preset, extra));
+    handle
+        .login(&format!(r#"{{"code":"{}"}}"#, noren_code(sim, preset)))
+        .ok();
+    handle
+}
+
+/// A Shoonya password-login (QuickAuth) config for the demo account, plus extra keys.
+pub fn quickauth_config(sim: &Sim, extra: &str) -> String {
+    let demo = brokersim::NorenAccount::demo("shoonya");
+    let extra = if extra.is_empty() {
+        String::new()
+    } else {
+        format!(",{extra}")
+    };
+    format!(
+        r#"{{"broker":"noren","preset":"shoonya","auth":"password","base_url":"{}","user_id":"{}","vendor_code":"{}","api_secret":"{}","imei":"test-device","timeout_ms":3000{extra}}}"#,
+        sim.noren_legacy_base_url("shoonya"),
+        demo.user_id,
+        demo.vendor_code,
+        demo.api_secret
+    )
+}

@@ -1,4 +1,4 @@
-//! The header checks Angel One applies to every call, and reading the Bearer token.
+//! The header checks Angel One applies to every call.
 
 use crate::angel::envelope::{self, USER_TYPE_MUST_BE_USER};
 use crate::http::{Request, Response};
@@ -58,15 +58,6 @@ fn is_media_type(value: &str, media_type: &str) -> bool {
         .split(';')
         .next()
         .is_some_and(|essence| essence.trim().eq_ignore_ascii_case(media_type))
-}
-
-/// The token of an `Authorization: Bearer <token>` header; `None` when the header is missing,
-/// uses another scheme or carries an empty token.
-pub(crate) fn bearer_token(request: &Request) -> Option<&str> {
-    let value = request.header("authorization")?.trim();
-    let (scheme, token) = value.split_once(' ')?;
-    let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
 #[cfg(test)]
@@ -151,7 +142,7 @@ mod tests {
     fn bearer_token_parsing() {
         let token = |value: &str| {
             let request = request(&[("authorization", value)]);
-            bearer_token(&request).map(str::to_owned)
+            request.bearer_token().map(str::to_owned)
         };
         assert_eq!(token("Bearer abc").as_deref(), Some("abc"));
         assert_eq!(token("bearer  abc ").as_deref(), Some("abc"));

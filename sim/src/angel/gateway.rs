@@ -2,7 +2,6 @@
 
 use std::time::SystemTime;
 
-use crate::angel::checks::bearer_token;
 use crate::angel::envelope::{self, INVALID_API_KEY, INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_MISSING};
 use crate::angel::sessions::{AngelState, has_passed};
 use crate::http::{Request, Response};
@@ -27,7 +26,7 @@ pub(crate) fn authorize(
     expired: ExpiredJwt,
     now: SystemTime,
 ) -> Result<String, Response> {
-    let Some(jwt) = bearer_token(request) else {
+    let Some(jwt) = request.bearer_token() else {
         return Err(envelope::gateway_error(TOKEN_MISSING));
     };
     let api_key = request.header("x-privatekey").unwrap_or_default();

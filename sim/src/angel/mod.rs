@@ -130,7 +130,8 @@ fn within_rate_limit(angel: &mut AngelState, endpoint: Endpoint, request: &Reque
             .ok()
             .and_then(|body| body.get("clientcode")?.as_str().map(str::to_owned))
     } else {
-        checks::bearer_token(request)
+        request
+            .bearer_token()
             .and_then(|jwt| angel.session(jwt))
             .map(|session| session.client_code.clone())
     };

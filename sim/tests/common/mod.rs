@@ -3,6 +3,8 @@
 //! Each integration test file uses a different subset of these helpers.
 #![allow(dead_code)]
 
+pub mod noren;
+
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
