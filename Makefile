@@ -7,7 +7,7 @@ BUILD := build
 .PHONY: demo test bench header lint release clean
 
 ## Build the library, brokersim and the C examples, then run the demo against brokersim.
-demo: release $(BUILD)/quickstart
+demo: release $(BUILD)/quickstart $(BUILD)/noren_oauth
 	scripts/demo.sh
 
 ## Run every test: Rust unit and integration tests, the header check, C programs under valgrind.
@@ -38,3 +38,64 @@ $(BUILD)/%: examples-c/%.c include/brokerlink.h release
 clean:
 	cargo clean
 	rm -rf $(BUILD)
+
+# --- Installing (Linux) ------------------------------------------------------
+# make install [PREFIX=/usr/local] [DESTDIR=/staging] [LIBDIR=...] [INCLUDEDIR=...]
+# builds the library (PROFILE=release by default) and installs:
+#   $(LIBDIR)/libbrokerlink.so.$(VERSION), with the soname symlink
+#     libbrokerlink.so.$(SOVERSION) and the link-time symlink libbrokerlink.so
+#   $(LIBDIR)/libbrokerlink.a
+#   $(INCLUDEDIR)/brokerlink.h and brokerlink.hpp (the C++ binding)
+#   $(LIBDIR)/pkgconfig/brokerlink.pc
+#   $(LIBDIR)/cmake/brokerlink/brokerlinkConfig.cmake and ...ConfigVersion.cmake
+# The pkg-config and CMake files name the final paths (without DESTDIR).
+PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+DESTDIR ?=
+# A cargo profile; tests/packaging.rs installs the dev build it already has.
+PROFILE ?= release
+TARGET_DIR ?= $(or $(CARGO_TARGET_DIR),target)
+LIB_BUILD := $(TARGET_DIR)/$(if $(filter dev,$(PROFILE)),debug,$(PROFILE))
+
+VERSION := $(shell sed -n 's/^version = "\(.*\)"$$/\1/p' Cargo.toml | head -n 1)
+VERSION_MAJOR := $(word 1,$(subst ., ,$(VERSION)))
+VERSION_MINOR := $(word 2,$(subst ., ,$(VERSION)))
+# The same rule as build.rs, which links the soname into the library.
+SOVERSION := $(if $(filter 0,$(VERSION_MAJOR)),0.$(VERSION_MINOR),$(VERSION_MAJOR))
+# What Rust's standard library needs from the system in a static link
+# (`rustc --print native-static-libs`); tests/packaging.rs links statically with it.
+NATIVE_STATIC_LIBS := -lgcc_s -lutil -lrt -lpthread -lm -ldl
+CMAKE_DIR := $(LIBDIR)/cmake/brokerlink
+
+empty :=
+space := $(empty) $(empty)
+SUBSTITUTE := sed \
+	-e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
+	-e 's|@VERSION@|$(VERSION)|g' -e 's|@MAJOR@|$(VERSION_MAJOR)|g' -e 's|@MINOR@|$(VERSION_MINOR)|g' \
+	-e 's|@SOVERSION@|$(SOVERSION)|g' -e 's|@NATIVE_STATIC_LIBS@|$(NATIVE_STATIC_LIBS)|g' \
+	-e 's|@CMAKE_NATIVE_STATIC_LIBS@|$(subst $(space),;,$(patsubst -l%,%,$(NATIVE_STATIC_LIBS)))|g'
+
+.PHONY: install uninstall
+
+## Build the library and install it, its headers, brokerlink.pc and the CMake package.
+install:
+	cargo build --profile $(PROFILE) -p brokerlink
+	install -d "$(DESTDIR)$(LIBDIR)/pkgconfig" "$(DESTDIR)$(CMAKE_DIR)" "$(DESTDIR)$(INCLUDEDIR)"
+	install -m 0755 "$(LIB_BUILD)/libbrokerlink.so" "$(DESTDIR)$(LIBDIR)/libbrokerlink.so.$(VERSION)"
+	ln -sf "libbrokerlink.so.$(VERSION)" "$(DESTDIR)$(LIBDIR)/libbrokerlink.so.$(SOVERSION)"
+	ln -sf "libbrokerlink.so.$(SOVERSION)" "$(DESTDIR)$(LIBDIR)/libbrokerlink.so"
+	install -m 0644 "$(LIB_BUILD)/libbrokerlink.a" "$(DESTDIR)$(LIBDIR)/libbrokerlink.a"
+	install -m 0644 include/brokerlink.h bindings/cpp/brokerlink.hpp "$(DESTDIR)$(INCLUDEDIR)/"
+	$(SUBSTITUTE) packaging/brokerlink.pc.in > "$(DESTDIR)$(LIBDIR)/pkgconfig/brokerlink.pc"
+	$(SUBSTITUTE) packaging/brokerlinkConfig.cmake.in > "$(DESTDIR)$(CMAKE_DIR)/brokerlinkConfig.cmake"
+	$(SUBSTITUTE) packaging/brokerlinkConfigVersion.cmake.in > "$(DESTDIR)$(CMAKE_DIR)/brokerlinkConfigVersion.cmake"
+
+## Remove what `make install` installed (same PREFIX, DESTDIR, LIBDIR, INCLUDEDIR).
+uninstall:
+	rm -f "$(DESTDIR)$(LIBDIR)/libbrokerlink.so.$(VERSION)" "$(DESTDIR)$(LIBDIR)/libbrokerlink.so.$(SOVERSION)" \
+		"$(DESTDIR)$(LIBDIR)/libbrokerlink.so" "$(DESTDIR)$(LIBDIR)/libbrokerlink.a" \
+		"$(DESTDIR)$(INCLUDEDIR)/brokerlink.h" "$(DESTDIR)$(INCLUDEDIR)/brokerlink.hpp" \
+		"$(DESTDIR)$(LIBDIR)/pkgconfig/brokerlink.pc" \
+		"$(DESTDIR)$(CMAKE_DIR)/brokerlinkConfig.cmake" "$(DESTDIR)$(CMAKE_DIR)/brokerlinkConfigVersion.cmake"
+	-rmdir "$(DESTDIR)$(CMAKE_DIR)" 2>/dev/null

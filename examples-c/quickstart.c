@@ -47,7 +47,7 @@ static const char *advice(int32_t status)
     }
 }
 
-/* Prints one step's JSON and frees it; returns the status. */
+/* Prints one step's outcome and JSON, frees the JSON, returns the status. */
 static int32_t show(const char *step, int32_t status, char *json)
 {
     printf("== %s: %s\n%s\n", step, broker_status_name(status), json ? json : "");
@@ -58,12 +58,21 @@ static int32_t show(const char *step, int32_t status, char *json)
     return status;
 }
 
+/* Runs one operation on the session and shows it. */
+static int32_t step(const char *name, int32_t (*operation)(BrokerSession *, char **), BrokerSession *session)
+{
+    char *json = NULL;
+    int32_t status = operation(session, &json);
+    return show(name, status, json);
+}
+
 int main(void)
 {
     char config[1024];
     char credentials[256];
     BrokerSession *session = NULL;
     char *json = NULL;
+    int32_t status;
     int failed;
 
     if (broker_abi_version() != BROKERLINK_ABI_VERSION) {
@@ -77,16 +86,19 @@ int main(void)
     snprintf(credentials, sizeof credentials, "{\"pin\":\"%s\",\"totp_secret\":\"%s\"}",
              env_or("BROKERLINK_PIN", "1234"), env_or("BROKERLINK_TOTP_SECRET", "JBSWY3DPEHPK3PXP"));
 
-    if (show("new", broker_new(config, &session, &json), json) != BROKER_OK) {
+    status = broker_new(config, &session, &json);
+    if (show("new", status, json) != BROKER_OK) {
         return 1;
     }
-    failed = show("login", broker_login(session, credentials, &json), json) != BROKER_OK;
+    json = NULL;
+    status = broker_login(session, credentials, &json);
+    failed = show("login", status, json) != BROKER_OK;
     if (!failed) {
-        failed |= show("profile", broker_get_profile(session, &json), json) != BROKER_OK;
-        failed |= show("rms", broker_get_rms(session, &json), json) != BROKER_OK;
-        failed |= show("refresh", broker_refresh(session, &json), json) != BROKER_OK;
-        failed |= show("rms after refresh", broker_get_rms(session, &json), json) != BROKER_OK;
-        failed |= show("logout", broker_logout(session, &json), json) != BROKER_OK;
+        failed |= step("profile", broker_get_profile, session) != BROKER_OK;
+        failed |= step("rms", broker_get_rms, session) != BROKER_OK;
+        failed |= step("refresh", broker_refresh, session) != BROKER_OK;
+        failed |= step("rms after refresh", broker_get_rms, session) != BROKER_OK;
+        failed |= step("logout", broker_logout, session) != BROKER_OK;
     }
     broker_free(session);
     return failed ? 1 : 0;

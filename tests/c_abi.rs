@@ -245,11 +245,56 @@ fn quickstart_example_runs_the_whole_flow() {
         "quickstart failed:\n{stdout}\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    for step in ["new", "login", "profile", "rms", "refresh", "logout"] {
+    // Each step's own JSON follows its heading line.
+    let lines: Vec<&str> = stdout.lines().collect();
+    let json_after = |step: &str| {
+        let at = lines.iter().position(|l| *l == format!("== {step}: OK"));
+        at.and_then(|i| lines.get(i + 1))
+            .copied()
+            .unwrap_or_else(|| panic!("no {step} step in:\n{stdout}"))
+    };
+    assert!(json_after("new").contains("\"base_url\""));
+    assert!(json_after("login").contains("\"logged_in_at\""));
+    assert!(json_after("profile").contains("\"name\":\"Demo Trader\""));
+    assert!(json_after("rms").contains("\"available_cash\":12554.55"));
+    assert!(json_after("refresh").contains("\"refreshed_at\""));
+    assert!(json_after("rms after refresh").contains("\"available_cash\""));
+    assert!(json_after("logout").contains("\"logged_out\":true"));
+}
+
+#[test]
+fn noren_oauth_example_logs_in_through_the_simulated_browser() {
+    use std::io::{BufRead, BufReader, Write};
+    let exe = output_dir().join("noren_oauth");
+    compile("examples-c/noren_oauth.c", &exe, "c11");
+    let sim = support::sim();
+    let mut child = Command::new(&exe)
+        .env("BROKERLINK_NOREN_BASE_URL", sim.noren_base_url("zebu"))
+        .env("BROKERLINK_NOREN_OAUTH_URL", sim.noren_oauth_url("zebu"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut transcript = String::new();
+    let mut line = String::new();
+    while stdout.read_line(&mut line).unwrap() > 0 {
+        transcript.push_str(&line);
+        if let Some(url) = line.strip_prefix("login_url: ") {
+            let redirect = brokersim::browse(url.trim()).unwrap();
+            writeln!(child.stdin.as_mut().unwrap(), "{redirect}").unwrap();
+        }
+        line.clear();
+    }
+    assert!(child.wait().unwrap().success(), "{transcript}");
+    for step in ["login", "profile", "rms", "logout"] {
         assert!(
-            stdout.contains(&format!("== {step}")),
-            "quickstart skipped {step}:\n{stdout}"
+            transcript.contains(&format!("== {step}: OK\n")),
+            "{step} in:\n{transcript}"
         );
     }
-    assert!(stdout.contains("\"available_cash\":12554.55"), "{stdout}");
+    assert!(
+        transcript.contains("\"available_cash\":1499999999999500.25"),
+        "{transcript}"
+    );
 }

@@ -40,6 +40,7 @@
 #![warn(missing_docs)]
 
 mod angel;
+mod browse;
 mod fault;
 mod http;
 mod jwt;
@@ -60,6 +61,7 @@ use std::io;
 use std::sync::Arc;
 
 pub use angel::AngelAccount;
+pub use browse::browse;
 pub use fault::{Fault, FaultTimes};
 pub use log::LoggedRequest;
 pub use noren::{NorenAccount, PasswordState};

@@ -16,6 +16,11 @@ Runs an offline simulator of Indian brokers' REST APIs (Angel One SmartAPI; Nore
 Kambala, Shoonya, Zebu, Tradesmart and Flattrade) on plain HTTP. Prints one JSON line with the
 base URLs and the demo accounts' credentials, then serves until killed.
 
+Usage: brokersim browse LOGIN_URL
+
+Acts as the user's browser on a simulated login page (broker_login_url's address): prints the
+address it redirects to, which carries the login code. Exit status 1 if it does not redirect.
+
 Options:
   --host HOST           address to listen on (default 127.0.0.1)
   --port PORT           port to listen on; 0 picks a free one (default 0)
@@ -34,6 +39,8 @@ enum Command {
     Help,
     /// Run the simulator.
     Run(RunOptions),
+    /// Follow a simulated login page and print where it redirects.
+    Browse(String),
 }
 
 /// How to run the simulator.
@@ -55,7 +62,14 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String>
         stop_on_eof: false,
         verbose: false,
     };
-    let mut args = args.into_iter();
+    let mut args = args.into_iter().peekable();
+    if args.peek().is_some_and(|a| a == "browse") {
+        args.next();
+        return match (args.next(), args.next()) {
+            (Some(url), None) => Ok(Command::Browse(url)),
+            _ => Err("browse takes exactly one LOGIN_URL".to_string()),
+        };
+    }
     while let Some(arg) = args.next() {
         let (name, inline_value) = match arg.split_once('=') {
             Some((name, value)) => (name.to_owned(), Some(value.to_owned())),
@@ -134,6 +148,16 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Ok(Command::Run(options)) => run(options),
+        Ok(Command::Browse(url)) => match brokersim::browse(&url) {
+            Ok(location) => {
+                println!("{location}");
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("brokersim browse: {error}");
+                ExitCode::FAILURE
+            }
+        },
         Err(message) => {
             eprintln!("brokersim: {message}\n\n{USAGE}");
             ExitCode::from(2)
@@ -183,6 +207,12 @@ mod tests {
     #[test]
     fn help_and_errors() {
         assert_eq!(parse(&["--port", "1", "--help"]), Ok(Command::Help));
+        assert_eq!(
+            parse(&["browse", "http://x/y"]),
+            Ok(Command::Browse("http://x/y".into()))
+        );
+        assert!(parse(&["browse"]).is_err());
+        assert!(parse(&["browse", "a", "b"]).is_err());
         assert!(parse(&["--port"]).is_err());
         assert!(parse(&["--port", "70000"]).is_err());
         assert!(parse(&["--token-ttl-secs", "-1"]).is_err());
