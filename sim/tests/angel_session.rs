@@ -53,12 +53,16 @@ fn set_angel_rms_changes_the_funds() {
 }
 
 #[test]
-fn profile_with_a_query_string_is_400() {
+fn a_query_string_on_get_profile_is_ignored_but_logged() {
     let sim = sim_without_limits();
     let tokens = login(&sim, &demo());
     let headers = angel_headers(KEY, Some(&tokens.jwt));
     let target = format!("{PROFILE}?{{%22refreshToken%22:%22x%22}}");
-    assert_eq!(call(&sim, "GET", &target, &headers, "").status, 400);
+    let response = call(&sim, "GET", &target, &headers, "");
+    assert_eq!(response.status, 200);
+    assert_eq!(response.json()["data"]["clientcode"], "D12345");
+    let logged = sim.requests_to(PROFILE);
+    assert_eq!(logged.last().unwrap().query.as_deref(), Some("{%22refreshToken%22:%22x%22}"));
 }
 
 #[test]
