@@ -109,15 +109,7 @@ impl Transport {
                 })?;
             builder = builder.tls_certs_merge(certs);
         }
-        if let Some(proxy) = &config.proxy {
-            // Proxy::all honours NO_PROXY from the environment when told to.
-            let proxy = reqwest::Proxy::all(proxy.expose())
-                .map_err(|_| {
-                    Error::invalid_argument("config key \"proxy\" is not a usable proxy URL")
-                })?
-                .no_proxy(reqwest::NoProxy::from_env());
-            builder = builder.proxy(proxy);
-        }
+        builder = with_proxy(builder, config)?;
         let client = builder.build().map_err(|e| {
             Error::new(
                 Status::Tls,
@@ -178,6 +170,10 @@ impl Transport {
         }
         let reply = builder.send().map_err(|e| self.classify(e))?;
         let status = reply.status().as_u16();
+        if status == 407 {
+            // Only a proxy answers 407 (here: to a plain-HTTP request it forwards).
+            return Err(proxy_refused_credentials());
+        }
         let content_type = reply
             .headers()
             .get(reqwest::header::CONTENT_TYPE)
@@ -239,6 +235,18 @@ impl Transport {
         if let Some(tls) = find_source::<rustls::Error>(&error) {
             return Error::new(Status::Tls, tls_message(tls));
         }
+        // hyper-util's CONNECT errors ("tunnel error: ..."), known by their
+        // text since the type is not reachable from here; tests/proxy.rs pins
+        // them.
+        if let Some(what) = root_cause(&error).strip_prefix("tunnel error: ") {
+            if what == "proxy authorization required" {
+                return proxy_refused_credentials();
+            }
+            return Error::new(
+                Status::Network,
+                format!("the proxy would not open a connection to the broker ({what})"),
+            );
+        }
         if error.is_builder() {
             return Error::invalid_argument(format!(
                 "the request could not be built: {}",
@@ -252,6 +260,46 @@ impl Transport {
         };
         Error::new(Status::Network, format!("{what}: {}", root_cause(&error)))
     }
+}
+
+/// Routes the client through the config's `proxy`, or else the environment's.
+///
+/// A config `proxy` carries every request: the environment (`HTTPS_PROXY`,
+/// `NO_PROXY`, ...) is not consulted, so what the config says is what
+/// happens whatever the host process inherited. Without one, reqwest reads
+/// `HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY` and `NO_PROXY` (and their lower
+/// case forms) like curl: for every host, loopback included, unless
+/// `NO_PROXY` lists it. One fix on top: a `NO_PROXY` entry `*` means every
+/// host, IP addresses included (hyper-util matches `*` against names only).
+fn with_proxy(
+    builder: reqwest::blocking::ClientBuilder,
+    config: &TransportConfig,
+) -> Result<reqwest::blocking::ClientBuilder> {
+    if let Some(proxy) = &config.proxy {
+        let proxy = reqwest::Proxy::all(proxy.expose()).map_err(|_| {
+            Error::invalid_argument("config key \"proxy\" is not a usable proxy URL")
+        })?;
+        // `proxy` also turns off the environment's proxies.
+        return Ok(builder.proxy(proxy));
+    }
+    let no_proxy = std::env::var("NO_PROXY")
+        .or_else(|_| std::env::var("no_proxy"))
+        .unwrap_or_default();
+    if no_proxy.split(',').any(|entry| entry.trim() == "*") {
+        return Ok(builder.no_proxy());
+    }
+    Ok(builder)
+}
+
+/// A proxy's 407, for a forwarded request or a CONNECT: the broker was never
+/// reached, so it is a network error, and retrying will not fix it.
+fn proxy_refused_credentials() -> Error {
+    Error::new(
+        Status::Network,
+        "the proxy refused the credentials (HTTP 407 Proxy Authentication Required): check the user and password in config key \"proxy\" (or HTTPS_PROXY/HTTP_PROXY)",
+    )
+    .retryable(false)
+    .with_http_status(407)
 }
 
 /// Which TLS check failed, in words a user can act on.
@@ -321,12 +369,23 @@ fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
     current.to_string()
 }
 
+/// The first error of type `T` in `error`'s chain. An `io::Error` that wraps
+/// another error reports that error's *source* as its own, skipping the
+/// wrapped error itself (this is how rustls' errors reach us, inside hyper's
+/// `io::Error`), so the wrapped error is looked at too.
 fn find_source<'a, T: std::error::Error + 'static>(
     error: &'a (dyn std::error::Error + 'static),
 ) -> Option<&'a T> {
     let mut current = Some(error);
     while let Some(e) = current {
         if let Some(found) = e.downcast_ref::<T>() {
+            return Some(found);
+        }
+        let wrapped = e
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+            .map(|inner| inner as &(dyn std::error::Error + 'static));
+        if let Some(found) = wrapped.and_then(|inner| find_source::<T>(inner)) {
             return Some(found);
         }
         current = e.source();

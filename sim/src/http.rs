@@ -8,7 +8,6 @@
 
 use std::fmt::Write as _;
 use std::io::{self, Read, Write};
-use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -90,9 +89,13 @@ pub(crate) struct RequestReader {
 }
 
 impl RequestReader {
-    /// Reads the next request. The stream must have a short read timeout: each time it expires
-    /// the reader checks `stopping` and [`IDLE_TIMEOUT`].
-    pub(crate) fn read(&mut self, stream: &mut TcpStream, stopping: &AtomicBool) -> ReadOutcome {
+    /// Reads the next request. The stream's socket must have a short read timeout: each time it
+    /// expires the reader checks `stopping` and [`IDLE_TIMEOUT`].
+    pub(crate) fn read(
+        &mut self,
+        stream: &mut (impl Read + Write),
+        stopping: &AtomicBool,
+    ) -> ReadOutcome {
         let started = Instant::now();
         let mut chunk = [0u8; 8192];
         let mut sent_continue = false;

@@ -1,7 +1,7 @@
 //! `brokersim`: an offline simulator of Indian brokers' REST APIs.
 //!
 //! It serves the Angel One SmartAPI endpoints and the Noren OMS family's (Kambala, Shoonya, Zebu,
-//! Tradesmart, Flattrade) over plain HTTP on a local port, checking requests the way the brokers
+//! Tradesmart, Flattrade) over plain HTTP on a local port (or HTTPS, see [`SimOptions::tls`]), checking requests the way the brokers
 //! do (headers, MPIN, TOTP, OAuth codes and checksums, tokens, rate limits) and answering in the
 //! brokers' shapes. It is used in-process by `brokerlink`'s tests, as the `brokersim` binary by
 //! its demo, and by anyone developing against these brokers offline.
@@ -36,6 +36,11 @@
 //! Faults ([`Fault`]) are carried out at the socket level (resets, hangs, endless bodies), since
 //! the server is a small HTTP/1.1 implementation on `std::net`. The simulator stops when the
 //! [`Sim`] is dropped.
+//!
+//! With [`SimOptions::tls`] the simulator serves HTTPS (TLS 1.2 and 1.3, rustls with ring) with a
+//! server certificate signed by a throwaway CA made at start; [`Sim::ca_pem`] and
+//! [`Sim::ca_file`] give that CA to the client. [`SimTls`] also makes certificates a verifying
+//! client must refuse (wrong host, expired).
 
 #![warn(missing_docs)]
 
@@ -54,10 +59,12 @@ mod routes;
 mod server;
 mod startup;
 mod state;
+mod tls;
 mod totp;
 
 use std::fmt;
 use std::io;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use angel::AngelAccount;
@@ -66,15 +73,19 @@ pub use fault::{Fault, FaultTimes};
 pub use log::LoggedRequest;
 pub use noren::{NorenAccount, PasswordState};
 pub use options::SimOptions;
+pub use tls::{SimTls, TlsVersions};
 
 use server::Server;
 use state::Shared;
+use tls::TlsSetup;
 
 /// A running simulator. Dropping it stops the server; connections still open are closed within
 /// a fraction of a second.
 pub struct Sim {
     shared: Arc<Shared>,
     server: Server,
+    /// The CA and server settings when serving HTTPS. Dropped after the server stops.
+    tls: Option<TlsSetup>,
 }
 
 impl Sim {
@@ -93,15 +104,26 @@ impl Sim {
     /// # Errors
     ///
     /// When `options.host` and `options.port` cannot be bound (the port is taken, the host is not
-    /// a local address) or the acceptor thread cannot be spawned.
+    /// a local address), the acceptor thread cannot be spawned, or, with [`SimOptions::tls`], the
+    /// certificates cannot be made or the CA's file cannot be written to the temporary directory.
     pub fn start_with(options: SimOptions) -> io::Result<Sim> {
         let demo_accounts = options.demo_accounts;
+        let tls = options
+            .tls
+            .as_ref()
+            .map(|kind| TlsSetup::generate(kind, options.tls_versions))
+            .transpose()?;
         let shared = Arc::new(Shared::new(options));
         if demo_accounts {
             angel::add_account(&shared, AngelAccount::demo());
         }
-        let server = Server::start(Arc::clone(&shared))?;
-        let sim = Sim { shared, server };
+        let tls_config = tls.as_ref().map(|tls| Arc::clone(&tls.config));
+        let server = Server::start(Arc::clone(&shared), tls_config)?;
+        let sim = Sim {
+            shared,
+            server,
+            tls,
+        };
         if demo_accounts {
             // Registered once the port is known: their redirect URL is the sim's callback page.
             for preset in noren::Preset::ALL {
@@ -111,10 +133,28 @@ impl Sim {
         Ok(sim)
     }
 
-    /// The simulator's base URL, `http://127.0.0.1:PORT` (no trailing slash).
+    /// The simulator's base URL, `http://127.0.0.1:PORT`, or `https://127.0.0.1:PORT` with
+    /// [`SimOptions::tls`] (no trailing slash). Every other URL of the simulator starts with it.
     #[must_use]
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.server.connect_addr())
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", self.server.connect_addr())
+    }
+
+    /// The PEM certificate of the CA that signed this HTTPS simulator's server certificate: a
+    /// client that trusts it accepts the simulator (unless the certificate is meant to be
+    /// refused, see [`SimTls`]). `None` for plain HTTP. The CA is made fresh at each start and its
+    /// private key is never stored.
+    #[must_use]
+    pub fn ca_pem(&self) -> Option<String> {
+        self.tls.as_ref().map(|tls| tls.ca_pem.clone())
+    }
+
+    /// The path of a temporary file holding [`Sim::ca_pem`], for clients that take a CA file.
+    /// It is created at start and removed when the simulator is dropped. `None` for plain HTTP.
+    #[must_use]
+    pub fn ca_file(&self) -> Option<PathBuf> {
+        self.tls.as_ref().map(|tls| tls.ca_file().to_path_buf())
     }
 
     /// The Angel One base URL. Angel One's paths are absolute (`/rest/...`), so this equals
@@ -276,7 +316,8 @@ impl Sim {
     /// "password":"Passw0rd!","totp_secret":"JBSWY3DPEHPK3PXP","vendor_code":"NKAM01_U",
     /// "api_secret":"kambala-api-secret","api_key":"kambala-api-key"}]},"shoonya":{…},…}}`.
     /// Every preset is listed (kambala, shoonya, zebu, tradesmart, flattrade), Shoonya with its
-    /// `legacy_base_url` and Flattrade with its `token_url`.
+    /// `legacy_base_url` and Flattrade with its `token_url`. An HTTPS simulator's line has
+    /// `https://` URLs and, after `base_url`, `"ca_file":"<path>"` ([`Sim::ca_file`]).
     #[must_use]
     pub fn startup_line(&self) -> String {
         let base_url = self.base_url();
@@ -291,8 +332,12 @@ impl Sim {
                 accounts,
             })
             .collect();
+        let ca_file = self
+            .ca_file()
+            .map(|path| path.to_string_lossy().into_owned());
         startup::startup_line(
             &base_url,
+            ca_file.as_deref(),
             &self.angel_base_url(),
             &angel::accounts(&self.shared),
             &noren_lines,

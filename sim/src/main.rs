@@ -6,20 +6,21 @@ use std::process::ExitCode;
 use std::thread;
 use std::time::Duration;
 
-use brokersim::{LoggedRequest, Sim, SimOptions};
+use brokersim::{LoggedRequest, Sim, SimOptions, SimTls};
 
 /// The text `--help` and argument errors print.
 const USAGE: &str = "\
 Usage: brokersim [OPTIONS]
 
 Runs an offline simulator of Indian brokers' REST APIs (Angel One SmartAPI; Noren OMS as
-Kambala, Shoonya, Zebu, Tradesmart and Flattrade) on plain HTTP. Prints one JSON line with the
-base URLs and the demo accounts' credentials, then serves until killed.
+Kambala, Shoonya, Zebu, Tradesmart and Flattrade) on plain HTTP, or HTTPS with --tls. Prints one
+JSON line with the base URLs and the demo accounts' credentials, then serves until killed.
 
 Usage: brokersim browse LOGIN_URL
 
-Acts as the user's browser on a simulated login page (broker_login_url's address): prints the
-address it redirects to, which carries the login code. Exit status 1 if it does not redirect.
+Acts as the user's browser on a simulated login page (broker_login_url's address, http://
+only): prints the address it redirects to, which carries the login code. Exit status 1 if it
+does not redirect.
 
 Options:
   --host HOST           address to listen on (default 127.0.0.1)
@@ -27,6 +28,10 @@ Options:
   --no-rate-limit       do not enforce the brokers' rate limits
   --token-ttl-secs N    lifetime of access tokens in seconds (default 28800; Zebu's at
                         most 3600)
+  --tls                 serve HTTPS (TLS 1.2 and 1.3) with a certificate for localhost,
+                        127.0.0.1 and ::1 signed by a CA made at start; the startup line
+                        gives the CA certificate's path as ca_file (a temporary file,
+                        removed when brokersim stops on end of input)
   --stop-on-eof         stop when standard input reaches end of file
   --verbose             log each request (method, path, status) to standard error
   --help                print this help
@@ -88,10 +93,13 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String>
             "--token-ttl-secs" => {
                 run.sim.token_ttl = Duration::from_secs(parse_number(&name, &value()?)?);
             }
-            "--no-rate-limit" | "--stop-on-eof" | "--verbose" if inline_value.is_some() => {
+            "--no-rate-limit" | "--stop-on-eof" | "--verbose" | "--tls"
+                if inline_value.is_some() =>
+            {
                 return Err(format!("{name} takes no value"));
             }
             "--no-rate-limit" => run.sim.rate_limits = false,
+            "--tls" => run.sim.tls = Some(SimTls::Valid),
             "--stop-on-eof" => run.stop_on_eof = true,
             "--verbose" => run.verbose = true,
             _ => return Err(format!("unknown argument: {arg}")),
@@ -193,6 +201,7 @@ mod tests {
             "60",
             "--stop-on-eof",
             "--verbose",
+            "--tls",
         ]);
         let Ok(Command::Run(run)) = parsed else {
             panic!("expected Run");
@@ -202,6 +211,7 @@ mod tests {
         assert!(!run.sim.rate_limits);
         assert_eq!(run.sim.token_ttl, Duration::from_secs(60));
         assert!(run.stop_on_eof && run.verbose);
+        assert_eq!(run.sim.tls, Some(SimTls::Valid));
     }
 
     #[test]
@@ -217,6 +227,7 @@ mod tests {
         assert!(parse(&["--port", "70000"]).is_err());
         assert!(parse(&["--token-ttl-secs", "-1"]).is_err());
         assert!(parse(&["--verbose=yes"]).is_err());
+        assert!(parse(&["--tls=yes"]).is_err());
         assert!(parse(&["--bogus"]).is_err());
     }
 }

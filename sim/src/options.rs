@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use crate::tls::{SimTls, TlsVersions};
+
 /// Settings for [`Sim::start_with`](crate::Sim::start_with). Start from
 /// [`SimOptions::default()`] and change what you need.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,6 +30,11 @@ pub struct SimOptions {
     /// How long a Noren authorization code (OAuth `code`, Flattrade `request_code`) stays
     /// usable after the login page issued it. Default 120 seconds.
     pub noren_code_ttl: Duration,
+    /// Serve HTTPS with a certificate of this kind, signed by a CA made at start (see
+    /// [`Sim::ca_pem`](crate::Sim::ca_pem)); `None` serves plain HTTP. Default `None`.
+    pub tls: Option<SimTls>,
+    /// The TLS versions an HTTPS simulator accepts. Default TLS 1.2 and 1.3.
+    pub tls_versions: TlsVersions,
 }
 
 impl Default for SimOptions {
@@ -41,6 +48,8 @@ impl Default for SimOptions {
             revoke_on_refresh: true,
             demo_accounts: true,
             noren_code_ttl: Duration::from_secs(120),
+            tls: None,
+            tls_versions: TlsVersions::default(),
         }
     }
 }

@@ -1,7 +1,6 @@
 //! Answering one request: normally, or as an injected [`Fault`] says, down to the socket.
 
 use std::io::{self, Read, Write};
-use std::net::TcpStream;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -9,7 +8,7 @@ use crate::fault::{FIREWALL_PAGE, Fault, RATE_LIMIT_TEXT};
 use crate::http::{Request, Response, is_timeout, write_head, write_response};
 use crate::log::EntryId;
 use crate::routes::dispatch;
-use crate::server::POLL_INTERVAL;
+use crate::server::{Connection, POLL_INTERVAL};
 use crate::state::Shared;
 
 /// The `Content-Length` [`Fault::EndlessBody`] declares: far more than any client will wait for.
@@ -28,7 +27,11 @@ pub(crate) enum AfterReply {
 
 /// Logs `request`, answers it (applying an injected fault, if one is due) and says whether the
 /// connection stays open.
-pub(crate) fn reply(shared: &Shared, stream: &mut TcpStream, request: &Request) -> AfterReply {
+pub(crate) fn reply(
+    shared: &Shared,
+    stream: &mut impl Connection,
+    request: &Request,
+) -> AfterReply {
     let id = shared.log_request(request);
     let fault = shared.lock().faults.take(&request.path);
     let Some(fault) = fault else {
@@ -74,7 +77,7 @@ pub(crate) fn reply(shared: &Shared, stream: &mut TcpStream, request: &Request) 
         }
         Fault::Reset => {
             shared.record_status(id, 0);
-            reset(stream);
+            reset(&*stream);
             AfterReply::Close
         }
         Fault::Hang => {
@@ -88,7 +91,7 @@ pub(crate) fn reply(shared: &Shared, stream: &mut TcpStream, request: &Request) 
 /// Records the status, writes the response and decides whether to keep the connection.
 fn send(
     shared: &Shared,
-    stream: &mut TcpStream,
+    stream: &mut impl Write,
     id: EntryId,
     request: &Request,
     response: &Response,
@@ -121,7 +124,7 @@ fn sleep_unless_stopping(shared: &Shared, duration: Duration) -> bool {
 
 /// Sends 200 headers with a huge `Content-Length`, then a space every
 /// [`ENDLESS_BYTE_INTERVAL`] until a write fails or the simulator stops.
-fn send_endless_body(shared: &Shared, stream: &mut TcpStream) {
+fn send_endless_body(shared: &Shared, stream: &mut impl Write) {
     if write_head(
         stream,
         200,
@@ -145,15 +148,16 @@ fn send_endless_body(shared: &Shared, stream: &mut TcpStream) {
     }
 }
 
-/// Closes the connection with a TCP reset: `SO_LINGER` 0 makes the close abortive.
-fn reset(stream: &mut TcpStream) {
-    let _ = socket2::SockRef::from(&*stream).set_linger(Some(Duration::ZERO));
+/// Closes the connection with a TCP reset: `SO_LINGER` 0 makes the close abortive. Over TLS no
+/// `close_notify` is sent either: the socket is simply reset.
+fn reset(stream: &impl Connection) {
+    let _ = socket2::SockRef::from(stream.socket()).set_linger(Some(Duration::ZERO));
     // The stream itself is dropped (closed) by the caller's return.
 }
 
 /// Reads and discards whatever the client sends until it closes the connection or the simulator
 /// stops.
-fn hang(shared: &Shared, stream: &mut TcpStream) {
+fn hang(shared: &Shared, stream: &mut impl Read) {
     let mut sink = [0u8; 4096];
     while !shared.is_stopping() {
         match stream.read(&mut sink) {

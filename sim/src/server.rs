@@ -1,14 +1,17 @@
-//! The HTTP/1.1 server: a listener, an acceptor thread and one thread per connection.
+//! The HTTP/1.1 server: a listener, an acceptor thread and one thread per connection, over plain
+//! TCP or TLS ([`Connection`] is either).
 //!
 //! Connection threads poll the stop flag at least every [`POLL_INTERVAL`], so they all end soon
 //! after the simulator stops, even when a client holds its connection open. Stopping wakes the
 //! blocked acceptor by connecting to it, then joins it.
 
-use std::io;
+use std::io::{self, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
+
+use rustls::{ServerConfig, ServerConnection, StreamOwned};
 
 use crate::http::{ReadOutcome, RequestReader, Response, write_response};
 use crate::respond::{AfterReply, reply};
@@ -19,6 +22,26 @@ pub(crate) const POLL_INTERVAL: Duration = Duration::from_millis(50);
 /// How long a write may block before the connection is given up.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// A client connection: plain TCP, or TLS over TCP. Faults that act on the socket itself (a TCP
+/// reset) reach it through [`Connection::socket`].
+pub(crate) trait Connection: Read + Write {
+    /// The TCP socket underneath.
+    fn socket(&self) -> &TcpStream;
+}
+
+impl Connection for TcpStream {
+    fn socket(&self) -> &TcpStream {
+        self
+    }
+}
+
+/// TLS: reads and writes go through rustls; the handshake happens on the first read.
+impl Connection for StreamOwned<ServerConnection, TcpStream> {
+    fn socket(&self) -> &TcpStream {
+        &self.sock
+    }
+}
+
 /// A listening server; [`Server::stop`] (or dropping it) ends it.
 pub(crate) struct Server {
     shared: Arc<Shared>,
@@ -27,14 +50,14 @@ pub(crate) struct Server {
 }
 
 impl Server {
-    /// Binds `host:port` and starts accepting connections.
-    pub(crate) fn start(shared: Arc<Shared>) -> io::Result<Server> {
+    /// Binds `host:port` and starts accepting connections, speaking TLS with `tls` if given.
+    pub(crate) fn start(shared: Arc<Shared>, tls: Option<Arc<ServerConfig>>) -> io::Result<Server> {
         let listener = TcpListener::bind((shared.options.host.as_str(), shared.options.port))?;
         let local_addr = listener.local_addr()?;
         let acceptor_shared = Arc::clone(&shared);
         let acceptor = thread::Builder::new()
             .name("brokersim-acceptor".to_owned())
-            .spawn(move || accept_connections(&listener, &acceptor_shared))?;
+            .spawn(move || accept_connections(&listener, &acceptor_shared, tls.as_ref()))?;
         Ok(Server {
             shared,
             local_addr,
@@ -75,7 +98,11 @@ impl Drop for Server {
 }
 
 /// Accepts connections until the simulator stops, one thread each.
-fn accept_connections(listener: &TcpListener, shared: &Arc<Shared>) {
+fn accept_connections(
+    listener: &TcpListener,
+    shared: &Arc<Shared>,
+    tls: Option<&Arc<ServerConfig>>,
+) {
     for stream in listener.incoming() {
         if shared.is_stopping() {
             return;
@@ -86,15 +113,16 @@ fn accept_connections(listener: &TcpListener, shared: &Arc<Shared>) {
             continue;
         };
         let connection_shared = Arc::clone(shared);
+        let tls = tls.cloned();
         // If no thread can be spawned the stream is dropped, which closes the connection.
         let _ = thread::Builder::new()
             .name("brokersim-connection".to_owned())
-            .spawn(move || serve_connection(stream, &connection_shared));
+            .spawn(move || serve_socket(stream, tls, &connection_shared));
     }
 }
 
-/// Serves the requests of one connection until it closes, idles out or the simulator stops.
-fn serve_connection(mut stream: TcpStream, shared: &Shared) {
+/// Sets up one accepted socket (timeouts, and TLS when configured), then serves it.
+fn serve_socket(stream: TcpStream, tls: Option<Arc<ServerConfig>>, shared: &Shared) {
     let configured = stream
         .set_read_timeout(Some(POLL_INTERVAL))
         .and_then(|()| stream.set_write_timeout(Some(WRITE_TIMEOUT)))
@@ -102,6 +130,20 @@ fn serve_connection(mut stream: TcpStream, shared: &Shared) {
     if configured.is_err() {
         return;
     }
+    match tls {
+        None => serve_connection(stream, shared),
+        Some(config) => {
+            // Fails only when the settings cannot serve any client; then the socket just closes.
+            if let Ok(tls) = ServerConnection::new(config) {
+                serve_connection(StreamOwned::new(tls, stream), shared);
+            }
+        }
+    }
+}
+
+/// Serves the requests of one connection until it closes, idles out or the simulator stops. Over
+/// TLS, a failed handshake (a client that refuses the certificate) ends it like a closed socket.
+fn serve_connection(mut stream: impl Connection, shared: &Shared) {
     let mut reader = RequestReader::default();
     while !shared.is_stopping() {
         match reader.read(&mut stream, shared.stopping_flag()) {

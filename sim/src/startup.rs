@@ -12,6 +12,8 @@ use crate::noren::NorenAccount;
 struct StartupLine<'a> {
     brokersim: &'static str,
     base_url: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ca_file: Option<&'a str>,
     angelone: AngelStartup<'a>,
     noren: NorenStartup<'a>,
 }
@@ -112,10 +114,12 @@ struct NorenCredentials<'a> {
     api_key: &'a str,
 }
 
-/// The startup line: the simulator's version, base URL and, per broker family, its base URL and
-/// accounts. Broker families are keys (`"angelone"`, `"noren"`), so more can be added.
+/// The startup line: the simulator's version, base URL, CA file (HTTPS only) and, per broker
+/// family, its base URL and accounts. Broker families are keys (`"angelone"`, `"noren"`), so more
+/// can be added.
 pub(crate) fn startup_line(
     base_url: &str,
+    ca_file: Option<&str>,
     angel_base_url: &str,
     angel_accounts: &[AngelAccount],
     noren: &[NorenPresetLine],
@@ -123,6 +127,7 @@ pub(crate) fn startup_line(
     let line = StartupLine {
         brokersim: env!("CARGO_PKG_VERSION"),
         base_url,
+        ca_file,
         angelone: AngelStartup {
             base_url: angel_base_url,
             accounts: angel_accounts

@@ -2,6 +2,8 @@
 //! program does, against brokersim.
 #![allow(dead_code)] // each test file uses a different part
 
+pub mod proxy;
+
 use brokerlink::ffi::*;
 use brokersim::{AngelAccount, Sim, SimOptions};
 use serde_json::Value;
