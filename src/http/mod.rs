@@ -1,0 +1,251 @@
+//! [`Transport`]: the one place that talks HTTP. One blocking reqwest client
+//! per session (kept-alive connections), rustls with ring, TLS 1.2+, a total
+//! deadline per call, a body size cap, and errors sorted into statuses.
+
+use crate::config::TransportConfig;
+use crate::error::{Error, Result, Status};
+use crate::secret::Secret;
+use std::cell::RefCell;
+use std::io::Read;
+use std::sync::Once;
+use std::time::{Duration, Instant};
+use zeroize::Zeroizing;
+
+mod errors;
+mod proxy;
+
+pub use errors::classify_non_json;
+use errors::{is_timeout, proxy_refused_credentials, root_cause};
+use proxy::with_proxy;
+
+/// Largest reply body read; a larger one is a protocol error, so a broken or
+/// hostile server cannot exhaust the host's memory.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
+/// The HTTP method of a broker call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    /// GET, no body.
+    Get,
+    /// POST with a body.
+    Post,
+}
+
+/// One request, as a broker module builds it. Header values and the body are
+/// [`Secret`]s because they carry tokens, keys and PINs.
+pub struct Request {
+    /// GET or POST.
+    pub method: Method,
+    /// The full URL.
+    pub url: String,
+    /// Header names and values, sent in this order.
+    pub headers: Vec<(&'static str, Secret)>,
+    /// The body, if any.
+    pub body: Option<Secret>,
+}
+
+/// A reply: status and the whole body (at most [`MAX_BODY_BYTES`]).
+pub struct Response {
+    /// The HTTP status code.
+    pub status: u16,
+    /// The `Content-Type` header, if any.
+    pub content_type: Option<String>,
+    /// The body; wiped when dropped, since it may hold tokens.
+    pub body: Zeroizing<Vec<u8>>,
+}
+
+/// A kept-alive HTTP client with the session's timeout.
+pub struct Transport {
+    client: reqwest::blocking::Client,
+    timeout: Duration,
+}
+
+/// One library call's view of the transport: every request it sends, its
+/// retries and its waits share one deadline, the call's total timeout.
+pub struct Call<'a> {
+    transport: &'a Transport,
+    deadline: Instant,
+    last: RefCell<Option<(String, Option<u16>)>>,
+}
+
+impl Call<'_> {
+    /// Sends a request, giving it whatever time the call has left.
+    pub fn send(&self, request: &Request) -> Result<Response> {
+        let result = self.transport.send_by(request, self.deadline);
+        let status = match &result {
+            Ok(response) => Some(response.status),
+            Err(error) => error.http_status,
+        };
+        *self.last.borrow_mut() = Some((endpoint_of(&request.url), status));
+        result
+    }
+
+    /// The path and HTTP status of the last request sent, for the log.
+    pub fn last_request(&self) -> (String, Option<u16>) {
+        self.last
+            .borrow()
+            .clone()
+            .unwrap_or_else(|| ("-".to_string(), None))
+    }
+
+    /// When the call's time runs out.
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+}
+
+impl Transport {
+    /// A client whose calls each take at most `timeout`, connect included.
+    pub fn new(timeout: Duration, config: &TransportConfig) -> Result<Transport> {
+        install_crypto_provider();
+        let mut builder = reqwest::blocking::Client::builder()
+            .user_agent(concat!("brokerlink/", env!("CARGO_PKG_VERSION")))
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            .tls_version_min(reqwest::tls::Version::TLS_1_2)
+            .redirect(reqwest::redirect::Policy::none())
+            .tcp_nodelay(true);
+        if !config.extra_ca_pem.is_empty() {
+            let certs = reqwest::Certificate::from_pem_bundle(&config.extra_ca_pem)
+                .ok()
+                .filter(|certs| !certs.is_empty())
+                .ok_or_else(|| {
+                    Error::invalid_argument(
+                        "config keys \"ca_file\"/\"ca_pem\" hold no valid PEM certificate",
+                    )
+                })?;
+            builder = builder.tls_certs_merge(certs);
+        }
+        builder = with_proxy(builder, config)?;
+        let client = builder.build().map_err(|e| {
+            Error::new(
+                Status::Tls,
+                format!("could not set up HTTPS: {}", root_cause(&e)),
+            )
+        })?;
+        Ok(Transport { client, timeout })
+    }
+
+    /// Starts a call: its deadline is now plus the configured timeout.
+    pub fn call(&self) -> Call<'_> {
+        Call {
+            transport: self,
+            deadline: Instant::now() + self.timeout,
+            last: RefCell::new(None),
+        }
+    }
+
+    /// The configured total timeout of one call.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// The error for a call whose time ran out.
+    pub fn timed_out(&self) -> Error {
+        Error::new(
+            Status::Timeout,
+            format!(
+                "the broker did not answer within {} ms",
+                self.timeout.as_millis()
+            ),
+        )
+    }
+
+    /// Sends a request and reads the whole reply before `deadline`.
+    fn send_by(&self, request: &Request, deadline: Instant) -> Result<Response> {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        if remaining.is_zero() {
+            return Err(self.timed_out());
+        }
+        let method = match request.method {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+        };
+        let mut builder = self.client.request(method, &request.url).timeout(remaining);
+        for (name, value) in &request.headers {
+            let mut header =
+                reqwest::header::HeaderValue::from_str(value.expose()).map_err(|_| {
+                    Error::invalid_argument(format!(
+                        "the value for the {name} header has characters HTTP does not allow"
+                    ))
+                })?;
+            header.set_sensitive(true);
+            builder = builder.header(*name, header);
+        }
+        if let Some(body) = &request.body {
+            builder = builder.body(body.expose().to_owned());
+        }
+        let reply = builder.send().map_err(|e| self.classify(e))?;
+        let status = reply.status().as_u16();
+        if status == 407 {
+            // Only a proxy answers 407 (here: to a plain-HTTP request it forwards).
+            return Err(proxy_refused_credentials());
+        }
+        let content_type = reply
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = self.read_body(reply, deadline, status)?;
+        Ok(Response {
+            status,
+            content_type,
+            body,
+        })
+    }
+
+    /// Reads the body up to the cap, and no later than the deadline, so a
+    /// server that trickles bytes cannot hold the caller past its timeout.
+    fn read_body(
+        &self,
+        mut reply: reqwest::blocking::Response,
+        deadline: Instant,
+        status: u16,
+    ) -> Result<Zeroizing<Vec<u8>>> {
+        let mut body = Zeroizing::new(Vec::new());
+        let mut chunk = Zeroizing::new([0u8; 16 * 1024]);
+        loop {
+            if Instant::now() >= deadline {
+                return Err(self.timed_out().with_http_status(status));
+            }
+            let n = match reply.read(&mut chunk[..]) {
+                Ok(0) => return Ok(body),
+                Ok(n) => n,
+                Err(e) if is_timeout(&e) || Instant::now() >= deadline => {
+                    return Err(self.timed_out().with_http_status(status));
+                }
+                Err(e) => {
+                    return Err(Error::new(
+                        Status::Network,
+                        format!(
+                            "the connection broke while reading the reply: {}",
+                            root_cause(&e)
+                        ),
+                    )
+                    .with_http_status(status));
+                }
+            };
+            if body.len() + n > MAX_BODY_BYTES {
+                return Err(
+                    Error::protocol("the reply is larger than 1 MiB").with_http_status(status)
+                );
+            }
+            body.extend_from_slice(&chunk[..n]);
+        }
+    }
+}
+
+/// The path of a URL, for the log: never its query.
+fn endpoint_of(url: &str) -> String {
+    reqwest::Url::parse(url).map_or_else(|_| "-".to_string(), |u| u.path().to_string())
+}
+
+/// Installs ring as rustls' process default, once. The default lives in our
+/// own copy of rustls, so no other TLS user in the host process is affected.
+fn install_crypto_provider() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // Err means a provider is already installed: that is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
