@@ -53,7 +53,8 @@ PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 DESTDIR ?=
-# A cargo profile; tests/packaging.rs installs the dev build it already has.
+# A cargo profile; tests/packaging.rs runs `make install-built PROFILE=dev` on
+# the build `cargo test` already made.
 PROFILE ?= release
 TARGET_DIR ?= $(or $(CARGO_TARGET_DIR),target)
 LIB_BUILD := $(TARGET_DIR)/$(if $(filter dev,$(PROFILE)),debug,$(PROFILE))
@@ -76,11 +77,15 @@ SUBSTITUTE := sed \
 	-e 's|@SOVERSION@|$(SOVERSION)|g' -e 's|@NATIVE_STATIC_LIBS@|$(NATIVE_STATIC_LIBS)|g' \
 	-e 's|@CMAKE_NATIVE_STATIC_LIBS@|$(subst $(space),;,$(patsubst -l%,%,$(NATIVE_STATIC_LIBS)))|g'
 
-.PHONY: install uninstall
+.PHONY: install install-built uninstall
 
 ## Build the library and install it, its headers, brokerlink.pc and the CMake package.
 install:
 	cargo build --profile $(PROFILE) -p brokerlink
+	$(MAKE) --no-print-directory install-built
+
+## Install the library as already built for PROFILE, without building it.
+install-built:
 	install -d "$(DESTDIR)$(LIBDIR)/pkgconfig" "$(DESTDIR)$(CMAKE_DIR)" "$(DESTDIR)$(INCLUDEDIR)"
 	install -m 0755 "$(LIB_BUILD)/libbrokerlink.so" "$(DESTDIR)$(LIBDIR)/libbrokerlink.so.$(VERSION)"
 	ln -sf "libbrokerlink.so.$(VERSION)" "$(DESTDIR)$(LIBDIR)/libbrokerlink.so.$(SOVERSION)"

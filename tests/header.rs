@@ -51,42 +51,122 @@ fn header_version_macros_match_cargo() {
     }
 }
 
-/// Every `extern` function in src/ffi with its body, split by the text.
-fn exports() -> Vec<(String, String)> {
+/// One `#[unsafe(no_mangle)]` function in src/ffi, split by the text.
+struct Export {
+    name: String,
+    /// `"C"` or `"system"`.
+    abi: String,
+    /// Each parameter as written, e.g. `out_json: *mut *mut c_char`.
+    params: Vec<String>,
+    /// The return type as written, empty for none.
+    returns: String,
+    /// The statements between the outer braces.
+    body: String,
+}
+
+impl Export {
+    fn parse(chunk: &str) -> Export {
+        let signature = chunk.split(" {\n").next().unwrap();
+        let after_fn = signature.split("fn ").nth(1).unwrap();
+        let (name, rest) = after_fn.split_once('(').unwrap();
+        let (params, returns) = rest.split_once(')').unwrap();
+        let abi = signature
+            .split("extern \"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or("");
+        let body = chunk.split_once(" {\n").unwrap().1;
+        Export {
+            name: name.trim().to_string(),
+            abi: abi.to_string(),
+            params: params
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(String::from)
+                .collect(),
+            returns: returns.trim().trim_start_matches("->").trim().to_string(),
+            body: body.split("\n}\n").next().unwrap().to_string(),
+        }
+    }
+
+    /// The parameter names in order.
+    fn arg_names(&self) -> Vec<&str> {
+        self.params
+            .iter()
+            .map(|p| p.split(':').next().unwrap().trim())
+            .collect()
+    }
+
+    /// The body without comments and whitespace.
+    fn code(&self) -> String {
+        self.body
+            .lines()
+            .filter(|line| !line.trim_start().starts_with("//"))
+            .flat_map(|line| line.split_whitespace())
+            .collect()
+    }
+}
+
+/// Every exported function in src/ffi.
+fn exports() -> Vec<Export> {
     let mut found = Vec::new();
     for entry in std::fs::read_dir(Path::new(CRATE_DIR).join("src/ffi")).unwrap() {
         let source = std::fs::read_to_string(entry.unwrap().path()).unwrap();
         for chunk in source.split("#[unsafe(no_mangle)]").skip(1) {
-            let name = chunk
-                .split("fn ")
-                .nth(1)
-                .and_then(|rest| rest.split('(').next())
-                .unwrap()
-                .trim()
-                .to_string();
-            let body = chunk.split("\n}\n").next().unwrap().to_string();
-            found.push((name, body));
+            found.push(Export::parse(chunk));
         }
     }
     found
 }
 
+/// Every C export holds the panic boundary and is declared in the header.
+/// Every one also has a VBA twin (`brokervb_*`, stdcall) that is hidden from
+/// the header and does nothing but forward its own arguments, unchanged and
+/// in order, to the C export of the same name, so the twin is behind the
+/// same boundary.
 #[test]
 fn every_export_has_the_panic_boundary_and_is_in_the_header() {
     let header =
         std::fs::read_to_string(Path::new(CRATE_DIR).join("include/brokerlink.h")).unwrap();
     let exports = exports();
-    assert!(exports.len() >= 12, "found only {} exports", exports.len());
-    for (name, body) in exports {
-        assert!(
-            body.contains("fallible!(") || body.contains("infallible("),
-            "{name} has no panic boundary"
-        );
-        if name.starts_with("broker_") {
+    let find = |name: &str| exports.iter().find(|e| e.name == name);
+    let c_exports = exports
+        .iter()
+        .filter(|e| e.name.starts_with("broker_"))
+        .count();
+    assert!(c_exports >= 12, "found only {c_exports} C exports");
+    for export in &exports {
+        let name = &export.name;
+        if let Some(operation) = name.strip_prefix("brokervb_") {
+            let original = find(&format!("broker_{operation}"))
+                .unwrap_or_else(|| panic!("{name} twins no broker_{operation}"));
+            assert_eq!(export.abi, "system", "{name} must be extern \"system\"");
+            assert_eq!(export.params, original.params, "{name}'s parameters");
+            assert_eq!(export.returns, original.returns, "{name}'s return type");
+            let call = format!("broker_{operation}({})", export.arg_names().join(","));
+            assert!(
+                export.code() == call || export.code() == format!("unsafe{{{call}}}"),
+                "{name} must only forward its arguments to broker_{operation}, found: {}",
+                export.body
+            );
+            assert!(
+                !header.contains(name.as_str()),
+                "{name} is a VBA twin and must not be in the header"
+            );
+        } else {
+            assert!(name.starts_with("broker_"), "{name} is not an API name");
+            assert_eq!(export.abi, "C", "{name} must be extern \"C\"");
+            assert!(
+                export.body.contains("fallible!(") || export.body.contains("infallible("),
+                "{name} has no panic boundary"
+            );
             assert!(
                 header.contains(&format!("{name}(")),
                 "{name} is missing from the header"
             );
+            let twin = name.replacen("broker_", "brokervb_", 1);
+            assert!(find(&twin).is_some(), "{name} has no VBA twin {twin}");
         }
     }
 }

@@ -4,6 +4,7 @@
 
 mod boundary;
 mod handles;
+pub mod vba;
 
 use crate::error::{Error, Status};
 use crate::session::Session;
