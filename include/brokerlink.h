@@ -43,6 +43,26 @@
 #define BROKERLINK_ABI_VERSION ((BROKERLINK_VERSION_MAJOR << 16) | BROKERLINK_VERSION_MINOR)
 
 /**
+ * Log level of an error line (a caught panic), for a log callback.
+ */
+#define BROKER_LOG_ERROR 1
+
+/**
+ * Log level of a failed request.
+ */
+#define BROKER_LOG_WARN 2
+
+/**
+ * Log level of a request (one line each).
+ */
+#define BROKER_LOG_INFO 3
+
+/**
+ * Log level of retries, refreshes and waits.
+ */
+#define BROKER_LOG_DEBUG 4
+
+/**
  * A status code. Every fallible function returns one as an int32_t. The
  * numbers are stable forever; new ones are only ever appended.
  */
@@ -121,6 +141,16 @@ typedef int32_t BrokerStatus;
  * id, and a freed or unknown one is reported as BROKER_ERR_INVALID_HANDLE.
  */
 typedef struct BrokerSession BrokerSession;
+
+/**
+ * A log callback: the line's level (BROKER_LOG_ERROR .. BROKER_LOG_DEBUG),
+ * one line of UTF-8 text without a newline (valid only during the call; copy
+ * it to keep it), and the user pointer given to broker_set_logger. It runs
+ * on the thread that made the brokerlink call, so it must be thread-safe when
+ * sessions are used from several threads; it must return normally (no
+ * longjmp, no C++ exception) and must not call broker_set_logger.
+ */
+typedef void (*BrokerLogCallback)(int32_t level, const char *line, void *user);
 
 
 
@@ -306,6 +336,17 @@ int32_t broker_session_import(struct BrokerSession *session,
  * base32_secret is NULL or a NUL-terminated string; out_json is NULL or writable.
  */
 int32_t broker_totp(const char *base32_secret, char **out_json);
+
+/**
+ * Installs a process-wide log callback, replacing any previous one; NULL
+ * removes it. Every session then sends its log lines (as its config's
+ * `log_level` allows: by default one line per request) to the callback, as
+ * well as to its `log_file`. A line holds the time, level, operation,
+ * endpoint, HTTP status, outcome, duration and the broker's code, never a
+ * secret or a body. Thread-safe; a call already logging may still reach the
+ * previous callback.
+ */
+void broker_set_logger(BrokerLogCallback callback, void *user);
 
 /**
  * Frees a string that a brokerlink function wrote to an out_json. Its bytes

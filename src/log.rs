@@ -8,7 +8,7 @@ use crate::model::rfc3339_utc;
 use std::fmt::Arguments;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
-use std::sync::{Mutex, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// How much to log, least to most.
@@ -46,11 +46,19 @@ impl Level {
 /// A host's log sink: receives the level and one line.
 pub type Callback = Box<dyn Fn(Level, &str) + Send + Sync>;
 
-static CALLBACK: RwLock<Option<Callback>> = RwLock::new(None);
+static CALLBACK: RwLock<Option<Arc<Callback>>> = RwLock::new(None);
 
 /// Installs (or, with `None`, removes) the process-wide log callback.
 pub fn set_callback(callback: Option<Callback>) {
-    *CALLBACK.write().unwrap_or_else(PoisonError::into_inner) = callback;
+    *CALLBACK.write().unwrap_or_else(PoisonError::into_inner) = callback.map(Arc::new);
+}
+
+/// The installed callback, cloned out so that no lock is held while it runs.
+fn callback() -> Option<Arc<Callback>> {
+    CALLBACK
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone()
 }
 
 /// A session's logger: its level and, if configured, its log file.
@@ -81,12 +89,7 @@ impl Logger {
 
     /// Whether a line at `level` would go anywhere.
     pub fn enabled(&self, level: Level) -> bool {
-        self.level.is_some_and(|l| level <= l)
-            && (self.file.is_some()
-                || CALLBACK
-                    .read()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .is_some())
+        self.level.is_some_and(|l| level <= l) && (self.file.is_some() || callback().is_some())
     }
 
     /// Writes one line, if `level` is enabled.
@@ -104,11 +107,7 @@ impl Logger {
             // A full disk must not fail the broker call: the line is dropped.
             let _ = writeln!(file, "{line}");
         }
-        if let Some(callback) = CALLBACK
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .as_ref()
-        {
+        if let Some(callback) = callback() {
             callback(level, &line);
         }
     }

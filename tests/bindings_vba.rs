@@ -120,13 +120,18 @@ fn declares(bas: &str) -> Vec<Declare> {
 /// Whether a VBA parameter passes what the Rust parameter expects. `ByVal
 /// LongPtr` is a pointer-sized value (a pointer to data), `ByRef LongPtr`
 /// the address of one (a `T **` out-parameter), `ByVal Long` a 32-bit
-/// integer.
+/// integer. A log callback is a function pointer: VBA passes `AddressOf` as
+/// a `ByVal LongPtr`.
 fn param_matches(vba: &VbaParam, rust: &str) -> bool {
     let pointee = rust
         .strip_prefix("*const ")
         .or_else(|| rust.strip_prefix("*mut "));
     match (vba.by_ref, vba.ty.as_str()) {
-        (false, "LongPtr") => pointee.is_some_and(|t| !t.starts_with('*')) || rust == "usize",
+        (false, "LongPtr") => {
+            pointee.is_some_and(|t| !t.starts_with('*'))
+                || rust == "usize"
+                || rust.ends_with("LogCallback")
+        }
         (true, "LongPtr") => rust.starts_with("*mut *"),
         (false, "Long") => rust == "i32" || rust == "u32",
         _ => false,

@@ -72,6 +72,7 @@ Private Declare PtrSafe Function bl_session_export Lib "brokerlink.dll" Alias "b
 Private Declare PtrSafe Function bl_session_import Lib "brokerlink.dll" Alias "broker_session_import" (ByVal session As LongPtr, ByVal stateJson As LongPtr, ByRef outJson As LongPtr) As Long
 Private Declare PtrSafe Function bl_totp Lib "brokerlink.dll" Alias "broker_totp" (ByVal base32Secret As LongPtr, ByRef outJson As LongPtr) As Long
 Private Declare PtrSafe Sub bl_string_free Lib "brokerlink.dll" Alias "broker_string_free" (ByVal pointer As LongPtr)
+Private Declare PtrSafe Sub bl_set_logger Lib "brokerlink.dll" Alias "broker_set_logger" (ByVal callback As LongPtr, ByVal user As LongPtr)
 #Else
 ' 32-bit Office: the stdcall twins.
 Private Declare PtrSafe Function bl_version Lib "brokerlink.dll" Alias "brokervb_version" () As LongPtr
@@ -89,6 +90,7 @@ Private Declare PtrSafe Function bl_session_export Lib "brokerlink.dll" Alias "b
 Private Declare PtrSafe Function bl_session_import Lib "brokerlink.dll" Alias "brokervb_session_import" (ByVal session As LongPtr, ByVal stateJson As LongPtr, ByRef outJson As LongPtr) As Long
 Private Declare PtrSafe Function bl_totp Lib "brokerlink.dll" Alias "brokervb_totp" (ByVal base32Secret As LongPtr, ByRef outJson As LongPtr) As Long
 Private Declare PtrSafe Sub bl_string_free Lib "brokerlink.dll" Alias "brokervb_string_free" (ByVal pointer As LongPtr)
+Private Declare PtrSafe Sub bl_set_logger Lib "brokerlink.dll" Alias "brokervb_set_logger" (ByVal callback As LongPtr, ByVal user As LongPtr)
 #End If
 
 ' Windows: loading the library from a chosen folder, and UTF-8 <-> UTF-16.
@@ -303,6 +305,24 @@ Public Function BrokerTotp(ByVal base32Secret As String) As String
     EnsureLoaded
     secret = ToUtf8(base32Secret, "base32Secret")
     BrokerTotp = TakeResult(bl_totp(VarPtr(secret(0)), json), json)
+End Function
+
+' Sends every session's log lines to a VBA procedure, or stops with 0:
+'     BrokerSetLogger AddressOf OnBrokerLog
+' where, in a standard module:
+'     Public Sub OnBrokerLog(ByVal level As Long, ByVal line As LongPtr, ByVal user As LongPtr)
+'         Debug.Print BrokerLogLine(line)
+'     End Sub
+' The procedure runs inside the brokerlink call that logs, on Excel's thread.
+' A log file (config key log_file) is the simpler choice for most workbooks.
+Public Sub BrokerSetLogger(ByVal callbackAddress As LongPtr)
+    EnsureLoaded
+    bl_set_logger callbackAddress, 0
+End Sub
+
+' The text of a log line handed to a BrokerSetLogger procedure.
+Public Function BrokerLogLine(ByVal line As LongPtr) As String
+    BrokerLogLine = FromUtf8(line)
 End Function
 
 ' The text as a quoted JSON string, for building config and credentials:

@@ -15,13 +15,16 @@
 //! every `broker_*` export has a twin that forwards to it, and
 //! tests/bindings_vba.rs that each twin answers exactly like its original.
 
+use super::boundary::infallible;
 use super::{
     BrokerSession, broker_abi_version, broker_free, broker_get_profile, broker_get_rms,
     broker_login, broker_login_url, broker_logout, broker_new, broker_refresh,
     broker_session_export, broker_session_import, broker_status_name, broker_string_free,
     broker_totp, broker_version,
 };
-use std::ffi::c_char;
+use super::{LineSink, install_logger};
+use std::ffi::{c_char, c_void};
+use std::sync::Arc;
 
 /// [`broker_version`] for VBA.
 /// cbindgen:ignore
@@ -203,4 +206,25 @@ pub unsafe extern "system" fn brokervb_totp(
 pub unsafe extern "system" fn brokervb_string_free(s: *mut c_char) {
     // SAFETY: the caller keeps broker_string_free's promises.
     unsafe { broker_string_free(s) }
+}
+
+/// A log callback for VBA: as `BrokerLogCallback`, but stdcall, which is
+/// what `AddressOf` gives on 32-bit Office.
+/// cbindgen:ignore
+pub type BrokerVbLogCallback =
+    Option<unsafe extern "system" fn(level: i32, line: *const c_char, user: *mut c_void)>;
+
+/// [`broker_set_logger`] for VBA. The one twin that cannot simply forward:
+/// its callback has the stdcall convention, so it installs the logger itself,
+/// behind its own panic boundary.
+/// cbindgen:ignore
+#[unsafe(no_mangle)]
+pub extern "system" fn brokervb_set_logger(callback: BrokerVbLogCallback, user: *mut c_void) {
+    let user = user as usize;
+    infallible((), || {
+        install_logger(callback.map(|cb| -> LineSink {
+            // SAFETY: the host promised a callback that takes these arguments.
+            Arc::new(move |level, line| unsafe { cb(level, line, user as *mut c_void) })
+        }))
+    })
 }

@@ -87,6 +87,16 @@ static void check_bad_input(const char *base_url)
     broker_string_free(NULL);
 }
 
+static int log_lines, log_info_lines;
+static void *log_user;
+
+static void on_log(int32_t level, const char *line, void *user)
+{
+    log_lines++;
+    log_info_lines += level == BROKER_LOG_INFO && strstr(line, " INFO login ") != NULL;
+    log_user = user;
+}
+
 static void check_flow(const char *base_url)
 {
     char config[512];
@@ -102,7 +112,10 @@ static void check_flow(const char *base_url)
 
     EXPECT(broker_get_rms(s, &json), BROKER_ERR_NOT_LOGGED_IN, "NOT_LOGGED_IN", "rms before login");
     EXPECT(broker_login(s, PIN_BAD, &json), BROKER_ERR_AUTH, "\"broker_code\":\"AB1007\"", "wrong pin");
+    broker_set_logger(on_log, &log_lines);
     EXPECT(broker_login(s, PIN_OK, &json), BROKER_OK, "\"user_id\":\"D12345\"", "login");
+    broker_set_logger(NULL, NULL);
+    CHECK(log_info_lines == 1 && log_user == &log_lines, "the log callback got the login line and user pointer");
     EXPECT(broker_get_profile(s, &json), BROKER_OK, "\"name\":\"Demo Trader\"", "profile");
     EXPECT(broker_get_rms(s, &json), BROKER_OK, "\"available_cash\":12554.55", "rms");
     EXPECT(broker_refresh(s, &json), BROKER_OK, "\"refreshed_at\"", "refresh");
