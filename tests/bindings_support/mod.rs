@@ -67,22 +67,42 @@ impl Flow {
 }
 
 /// The flows every binding runs against `sim`: Angel One's MPIN + TOTP login
-/// on brokersim's demo account. A Noren flow (its password login on the
-/// simulator's Noren demo account) belongs here too once brokersim serves
-/// Noren; the binding test programs need no change for it.
+/// on brokersim's demo account, and a Noren broker's password login
+/// (Shoonya's QuickAuth). Both take credentials that can be reused, which the
+/// programs need (they log in several times); Noren's OAuth codes are single
+/// use, and its OAuth flow is tested through the C ABI (tests/noren.rs).
 pub fn flows(sim: &Sim) -> Vec<Flow> {
-    vec![Flow {
-        name: "angelone",
-        config: support::angel_config(sim, ""),
-        credentials: support::angel_credentials(),
-        bad_credentials: format!(
-            r#"{{"pin":"9999","totp_secret":"{}"}}"#,
-            support::DEMO_TOTP_SECRET
-        ),
-        user_id: "D12345",
-        available_cash: "12554.55",
-        refresh: true,
-    }]
+    let shoonya = brokersim::NorenAccount::demo("shoonya");
+    vec![
+        Flow {
+            name: "angelone",
+            config: support::angel_config(sim, ""),
+            credentials: support::angel_credentials(),
+            bad_credentials: format!(
+                r#"{{"pin":"9999","totp_secret":"{}"}}"#,
+                support::DEMO_TOTP_SECRET
+            ),
+            user_id: "D12345",
+            available_cash: "12554.55",
+            refresh: true,
+        },
+        Flow {
+            name: "noren-shoonya-password",
+            config: support::quickauth_config(sim, ""),
+            credentials: format!(
+                r#"{{"password":"{}","totp_secret":"{}"}}"#,
+                shoonya.password, shoonya.totp_secret
+            ),
+            bad_credentials: format!(
+                r#"{{"password":"not-the-password","totp_secret":"{}"}}"#,
+                shoonya.totp_secret
+            ),
+            user_id: "NSHO01",
+            // cash 1500000000000000.00 + payin 2500.50 - marginused 3000.25
+            available_cash: "1499999999999500.25",
+            refresh: false,
+        },
+    ]
 }
 
 /// target/<profile>, where cargo put the cdylib for this test run (the test

@@ -214,7 +214,9 @@ internal static class FlowTest
             {
                 var e = Thrown(() => session.Login(badCredentials));
                 return e != null && e.Status == BrokerStatus.Auth && e.Code == "AUTH"
-                    && !string.IsNullOrEmpty(e.BrokerCode) && !string.IsNullOrEmpty(e.Message)
+                    // Angel One sends a code (AB1007); Noren only a message (emsg).
+                    && (!string.IsNullOrEmpty(e.BrokerCode) || !string.IsNullOrEmpty(e.BrokerMessage))
+                    && !string.IsNullOrEmpty(e.Message)
                     && !e.Retryable && Has(e.Json, "\"status\":4");
             }
         });

@@ -96,7 +96,8 @@ def test_refused_credentials_raise_auth_with_every_field(config):
     assert error.status == brokerlink.ERR_AUTH
     assert error.code == "AUTH"
     assert error.message and error.message in str(error)
-    assert error.broker_code
+    # Angel One sends a code (AB1007); Noren only a message (emsg).
+    assert error.broker_code or error.broker_message
     assert error.retryable is False
     assert error.json["status"] == brokerlink.ERR_AUTH
     assert isinstance(error, Exception)
