@@ -1,7 +1,7 @@
 //! The normalized results every broker maps to: the same field names and
 //! number formats whatever the broker, with the broker's own payload under `raw`.
 
-use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal::Decimal;
 use serde::{Serialize, Serializer};
 use serde_json::Value;
 use std::str::FromStr;
@@ -32,7 +32,10 @@ impl Money {
         }
     }
 
-    /// Parses decimal text; empty text is zero.
+    /// Parses decimal text (`-1053.75`, `.5`, `1.5e15`); empty text is zero.
+    /// The rounding to the paise is done on the digits, before the text
+    /// becomes a [`Decimal`]: its 28 digits would otherwise round a long
+    /// fraction first (`1.00499…9` to `1.005`, then to `1.01`).
     pub fn parse(text: &str) -> Result<Money, &'static str> {
         let text = text.trim();
         if text.is_empty() {
@@ -41,13 +44,13 @@ impl Money {
         if text.len() > 64 {
             return Err("is too long to be an amount");
         }
-        let parsed = if text.contains(['e', 'E']) {
-            Decimal::from_scientific(text)
-        } else {
-            Decimal::from_str(text)
-        };
-        let decimal = parsed.map_err(|_| "is not a decimal number")?;
-        Ok(Money(round_to_paise(decimal)))
+        let (rounded, decimals) = round_text(text)?;
+        // A value beyond Decimal's 28 or so digits would lose digits silently.
+        Decimal::from_str(&rounded)
+            .ok()
+            .filter(|d| d.scale() == decimals)
+            .map(Money)
+            .ok_or("is too large to be an amount")
     }
 
     /// `self + other`, or an error when the sum is out of range.
@@ -61,12 +64,92 @@ impl Money {
     }
 }
 
-fn round_to_paise(d: Decimal) -> Decimal {
-    if d.scale() > MONEY_DECIMALS {
-        d.round_dp_with_strategy(MONEY_DECIMALS, RoundingStrategy::MidpointAwayFromZero)
-    } else {
-        d
+/// Decimal text (an optional sign, digits with at most one `.`, an optional
+/// exponent) rounded to the paise, half away from zero, as plain text with
+/// the decimals it had, at most [`MONEY_DECIMALS`]; and that count. Only the
+/// third decimal decides the rounding, so the digits after it are never read.
+fn round_text(text: &str) -> Result<(String, u32), &'static str> {
+    const NOT_DECIMAL: &str = "is not a decimal number";
+    let (negative, unsigned) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {
+        Some((mantissa, exponent)) => (mantissa, parse_exponent(exponent).ok_or(NOT_DECIMAL)?),
+        None => (unsigned, 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all = || int.bytes().chain(frac.bytes());
+    if all().next().is_none() || !all().all(|b| b.is_ascii_digit()) {
+        return Err(NOT_DECIMAL);
     }
+    // The significant digits, and how many of them stand before the point.
+    let leading_zeros = all().take_while(|&b| b == b'0').count();
+    let digits: Vec<u8> = all().skip(leading_zeros).collect();
+    let point = int.len() as i64 - leading_zeros as i64 + exponent;
+    if point > 40 {
+        return Err("is too large to be an amount");
+    }
+    let digit = |i: i64| {
+        usize::try_from(i)
+            .ok()
+            .and_then(|i| digits.get(i).copied())
+            .unwrap_or(b'0')
+    };
+    let fraction_len = digits.len() as i64 - point;
+    let decimals = fraction_len.clamp(0, i64::from(MONEY_DECIMALS));
+    let mut kept: Vec<u8> = (0..point.max(0))
+        .chain(point..point + decimals)
+        .map(digit)
+        .collect();
+    if fraction_len > decimals && digit(point + decimals) >= b'5' {
+        // Add one in the last kept place, carrying.
+        match kept.iter().rposition(|&d| d != b'9') {
+            Some(at) => {
+                kept[at] += 1;
+                kept[at + 1..].fill(b'0');
+            }
+            None => {
+                kept.fill(b'0');
+                kept.insert(0, b'1');
+            }
+        }
+    }
+    let int_len = kept.len() - decimals as usize;
+    let mut out = String::with_capacity(kept.len() + 3);
+    if negative {
+        out.push('-');
+    }
+    if int_len == 0 {
+        out.push('0');
+    }
+    out.extend(kept[..int_len].iter().map(|&d| char::from(d)));
+    if decimals > 0 {
+        out.push('.');
+        out.extend(kept[int_len..].iter().map(|&d| char::from(d)));
+    }
+    Ok((out, decimals as u32))
+}
+
+/// An exponent's digits, optionally signed. Beyond six digits it is clamped:
+/// the amount is then far too large, or rounds to zero, either way.
+fn parse_exponent(text: &str) -> Option<i64> {
+    let (negative, digits) = match text.as_bytes().first()? {
+        b'-' => (true, &text[1..]),
+        b'+' => (false, &text[1..]),
+        _ => (false, text),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let digits = digits.trim_start_matches('0');
+    let magnitude = if digits.len() > 6 {
+        1_000_000
+    } else {
+        digits.parse().unwrap_or(0)
+    };
+    Some(if negative { -magnitude } else { magnitude })
 }
 
 impl std::fmt::Display for Money {
@@ -252,6 +335,40 @@ mod tests {
         assert_eq!(money_json(json!("19948.7700")), "19948.77");
         assert_eq!(money_json(json!("0.005")), "0.01");
         assert_eq!(money_json(json!("-0.005")), "-0.01");
+    }
+
+    #[test]
+    fn money_rounds_long_fractions_once() {
+        // Found by fuzz/decimal: Decimal's 28 digits rounded these long
+        // fractions once, and the paise rounding then rounded them again.
+        assert_eq!(
+            money_json(json!("1.00499999999999999999999999999999")),
+            "1.00"
+        );
+        assert_eq!(
+            money_json(json!("44599909999999999999999998.914599")),
+            "44599909999999999999999998.91"
+        );
+        assert_eq!(money_json(json!("9.995")), "10.00");
+        assert_eq!(money_json(json!("-0.001")), "0.00");
+        assert_eq!(money_json(json!("1.5e-15")), "0.00");
+        assert_eq!(money_json(json!("-1.5E+15")), "-1500000000000000");
+    }
+
+    #[test]
+    fn money_refuses_amounts_it_cannot_hold_exactly() {
+        let max = "79228162514264337593543950335";
+        assert_eq!(Money::parse(max).unwrap().to_string(), max);
+        for bad in ["12345678901234567890123456789.49", "1e999999999", "1e30"] {
+            assert_eq!(
+                Money::parse(bad),
+                Err("is too large to be an amount"),
+                "{bad}"
+            );
+        }
+        for bad in ["1_000", "1e", "e5", "+-5", "0x10", "."] {
+            assert_eq!(Money::parse(bad), Err("is not a decimal number"), "{bad}");
+        }
     }
 
     #[test]

@@ -299,7 +299,11 @@ const WRONG_PIN: &str = "the client code or PIN was refused: check \"client_code
 
 /// Tokens from a login or refresh reply. A refresh reply replaces each token
 /// it carries and keeps the previous refresh and feed tokens otherwise.
-fn tokens_from_reply(data: &Value, previous: Option<&Tokens>, client_code: &str) -> Result<Tokens> {
+pub fn tokens_from_reply(
+    data: &Value,
+    previous: Option<&Tokens>,
+    client_code: &str,
+) -> Result<Tokens> {
     let token = |key: &str| {
         let text = text_field(data, key);
         let text = text

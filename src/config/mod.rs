@@ -282,10 +282,7 @@ fn parse_policy(keys: &mut Keys) -> Result<Policy> {
 fn parse_transport(keys: &mut Keys) -> Result<TransportConfig> {
     let mut extra_ca_pem = Vec::new();
     if let Some(path) = keys.optional_str("ca_file")? {
-        let pem = std::fs::read(&path).map_err(|e| {
-            Error::invalid_argument(format!("config key \"ca_file\" cannot be read: {e}"))
-        })?;
-        extra_ca_pem.extend(pem);
+        extra_ca_pem.extend(read_ca_file(&path)?);
         extra_ca_pem.push(b'\n');
     }
     if let Some(pem) = keys.optional_str("ca_pem")? {
@@ -307,6 +304,31 @@ fn parse_transport(keys: &mut Keys) -> Result<TransportConfig> {
         log_level,
         log_file: keys.optional_str("log_file")?,
     })
+}
+
+/// Largest `ca_file` read: a bundle of every public CA is about 250 KB.
+const MAX_CA_FILE_BYTES: u64 = 4 << 20;
+
+/// Reads `ca_file`: a regular file of at most [`MAX_CA_FILE_BYTES`], so a
+/// device (`/dev/zero`), a FIFO or a huge file cannot hang the caller or
+/// exhaust its memory.
+fn read_ca_file(path: &str) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let cannot = |why: &dyn std::fmt::Display| {
+        Error::invalid_argument(format!("config key \"ca_file\" cannot be read: {why}"))
+    };
+    let metadata = std::fs::metadata(path).map_err(|e| cannot(&e))?;
+    if !metadata.is_file() {
+        return Err(cannot(&"it is not a regular file"));
+    }
+    let mut pem = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(MAX_CA_FILE_BYTES + 1).read_to_end(&mut pem))
+        .map_err(|e| cannot(&e))?;
+    if pem.len() as u64 > MAX_CA_FILE_BYTES {
+        return Err(cannot(&"it is larger than 4 MiB"));
+    }
+    Ok(pem)
 }
 
 /// An http:// or https:// proxy URL (credentials allowed, never echoed).
@@ -512,6 +534,23 @@ mod tests {
                 .message
                 .contains("pin")
         );
+    }
+
+    #[test]
+    fn ca_file_must_be_a_regular_file() {
+        // /dev/zero would be read forever, a FIFO would block at open.
+        for path in ["/dev/zero", "/dev/stdin", "/"] {
+            let json = format!(
+                r#"{{"broker":"angelone","api_key":"k","client_code":"C","ca_file":"{path}"}}"#
+            );
+            let err = parse_config(&json).unwrap_err();
+            assert_eq!(err.status, crate::error::Status::InvalidArgument, "{path}");
+            assert!(
+                err.message.contains("\"ca_file\""),
+                "{path}: {}",
+                err.message
+            );
+        }
     }
 
     #[test]

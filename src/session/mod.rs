@@ -8,7 +8,7 @@
 //! retried with backoff on transient failures, all within one timeout.
 
 mod refresh;
-mod state;
+pub(crate) mod state;
 
 use crate::brokers::{self, Broker, Tokens};
 use crate::config::{self, BrokerConfig, Policy};

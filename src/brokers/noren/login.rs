@@ -168,7 +168,7 @@ pub(super) fn non_empty(text: String) -> Option<String> {
 
 /// `expires_in` is epoch seconds at Kambala but seconds remaining at Zebu:
 /// a value below 10^9 is a duration (PROTOCOLS.md §2.2).
-pub(super) fn expiry_from(reply: &Value, now: i64) -> Option<i64> {
+pub fn expiry_from(reply: &Value, now: i64) -> Option<i64> {
     let value: i64 = text_field(reply, "expires_in").trim().parse().ok()?;
     match value {
         v if v <= 0 => None,

@@ -18,7 +18,8 @@ use crate::model::{Funds, Profile, unix_now};
 use crate::netinfo;
 use crate::pacing::{Operation, RateLimit};
 use crate::secret::Secret;
-use login::{expiry_from, non_empty};
+pub use login::expiry_from;
+use login::non_empty;
 use serde::Serialize;
 use serde_json::{Value, json};
 

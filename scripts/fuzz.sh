@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Runs every fuzz target in fuzz/ for a bounded time and prints how many
+# inputs each one tried.
+#
+#   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     (default 60 s, all targets)
+#
+# Works on a stable toolchain: cargo-fuzz needs nightly-only flags
+# (-Zsanitizer=address, sanitizer coverage), which RUSTC_BOOTSTRAP=1 unlocks.
+# The checked-in seeds in fuzz/corpus/<target>/ are only read; what a run
+# adds goes to fuzz/target/corpus/<target>/ (ignored by git) and is reused by
+# the next run. A crash, hang (-timeout) or over-allocation (-rss_limit_mb,
+# and any single allocation above it) leaves a reproducer in
+# fuzz/artifacts/<target>/ and makes the script exit 1.
+set -euo pipefail
+
+seconds=${1:-60}
+shift || true
+case $seconds in
+'' | *[!0-9]*)
+    echo "usage: $0 [SECONDS_PER_TARGET] [TARGET...]" >&2
+    exit 2
+    ;;
+esac
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+export RUSTC_BOOTSTRAP=1
+
+if ! cargo fuzz --version >/dev/null 2>&1; then
+    echo "== installing cargo-fuzz"
+    cargo install cargo-fuzz --locked
+fi
+
+# The longest input worth trying: replies carry HTML pages and JSON objects
+# with dozens of fields; amounts and TOTP secrets are short.
+max_len() {
+    case $1 in
+    angelone_reply | noren_reply) echo 16384 ;;
+    config | session_import | jwt_expiry) echo 4096 ;;
+    decimal) echo 128 ;;
+    totp_secret) echo 256 ;;
+    *) echo 4096 ;;
+    esac
+}
+
+if [ $# -gt 0 ]; then
+    targets=("$@")
+else
+    mapfile -t targets < <(cargo fuzz list)
+fi
+
+echo "== building ${#targets[@]} targets (address sanitizer, debug assertions)"
+cargo fuzz build --debug-assertions
+
+logs=fuzz/target/logs
+mkdir -p "$logs"
+failed=()
+summary=()
+for target in "${targets[@]}"; do
+    corpus=fuzz/target/corpus/$target
+    mkdir -p "$corpus"
+    echo "== $target: ${seconds}s"
+    status=ok
+    # The first corpus directory receives new inputs; the seeds are only read.
+    if ! cargo fuzz run --debug-assertions "$target" "$corpus" "fuzz/corpus/$target" -- \
+        -max_total_time="$seconds" -rss_limit_mb=512 -timeout=5 \
+        -max_len="$(max_len "$target")" -print_final_stats=1 \
+        >"$logs/$target.log" 2>&1; then
+        status=FAILED
+        failed+=("$target")
+        grep -E -A12 "panicked at|ERROR: libFuzzer|ERROR: AddressSanitizer|SUMMARY" \
+            "$logs/$target.log" | head -40 || true
+    fi
+    runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$logs/$target.log" | tail -1)
+    if [ -z "$runs" ]; then
+        runs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$logs/$target.log" | tail -1)
+    fi
+    summary+=("$(printf '%-16s %12s runs  %s' "$target" "${runs:-?}" "$status")")
+done
+
+echo
+echo "== executions per target (${seconds}s each; logs in $logs/)"
+printf '%s\n' "${summary[@]}"
+if [ ${#failed[@]} -gt 0 ]; then
+    echo "== ${#failed[@]} target(s) failed: ${failed[*]}; reproducers in fuzz/artifacts/"
+    exit 1
+fi
