@@ -12,6 +12,7 @@ pub mod ffi;
 pub mod http;
 pub mod log;
 pub mod model;
+pub mod money;
 pub mod netinfo;
 pub mod pacing;
 pub mod secret;
