@@ -1,0 +1,190 @@
+use super::*;
+
+const ANGEL: &str = r#"{"broker":"angelone","api_key":"k","client_code":"C1"}"#;
+
+#[test]
+fn minimal_angel_config_gets_defaults() {
+    let c = parse_config(ANGEL).unwrap();
+    assert_eq!(c.timeout, DEFAULT_TIMEOUT);
+    assert!(c.base_url.is_none());
+    let BrokerConfig::AngelOne(a) = c.broker else {
+        panic!("an Angel One config")
+    };
+    assert_eq!(a.client_code, "C1");
+    assert!(a.device.local_ip.is_none());
+}
+
+#[test]
+fn unknown_key_is_named() {
+    let err = parse_config(r#"{"broker":"angelone","api_key":"k","client_code":"C","apikey":"x"}"#)
+        .unwrap_err();
+    assert_eq!(err.message, "unknown config key \"apikey\"");
+}
+
+#[test]
+fn missing_and_mistyped_keys_are_named_without_values() {
+    let err = parse_config(r#"{"broker":"angelone","client_code":"C"}"#).unwrap_err();
+    assert_eq!(err.message, "config key \"api_key\" is missing");
+    let err =
+        parse_config(r#"{"broker":"angelone","api_key":98765,"client_code":"C"}"#).unwrap_err();
+    assert!(err.message.contains("\"api_key\" must be a string"));
+    assert!(!err.message.contains("98765"));
+}
+
+#[test]
+fn timeout_is_range_checked() {
+    let with = |t: &str| {
+        parse_config(&format!(
+            r#"{{"broker":"angelone","api_key":"k","client_code":"C","timeout_ms":{t}}}"#
+        ))
+    };
+    assert_eq!(with("250").unwrap().timeout, Duration::from_millis(250));
+    for bad in ["0", "-5", "1.5", "\"7000\"", "600001"] {
+        assert!(
+            with(bad).unwrap_err().message.contains("timeout_ms"),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn base_url_rules() {
+    assert_eq!(
+        validate_base_url("https://a.example/x/").unwrap(),
+        "https://a.example/x"
+    );
+    assert!(validate_base_url("http://127.0.0.1:9/").is_ok());
+    assert!(validate_base_url("http://[::1]:9").is_ok());
+    assert!(validate_base_url("http://localhost:9").is_ok());
+    let err = validate_base_url("http://apiconnect.angelone.in").unwrap_err();
+    assert!(err.message.contains("loopback"));
+    assert!(validate_base_url("ftp://127.0.0.1").is_err());
+    assert!(validate_base_url("https://a.example/?q=1").is_err());
+    assert!(validate_base_url("not a url").is_err());
+}
+
+#[test]
+fn device_overrides_are_validated() {
+    let base = r#""broker":"angelone","api_key":"k","client_code":"C""#;
+    let c = parse_config(&format!(
+        r#"{{{base},"local_ip":"10.0.0.5","mac_address":"AA-BB-CC-DD-EE-0F"}}"#
+    ))
+    .unwrap();
+    let BrokerConfig::AngelOne(a) = c.broker else {
+        panic!("an Angel One config")
+    };
+    assert_eq!(a.device.mac_address.as_deref(), Some("aa:bb:cc:dd:ee:0f"));
+    assert!(parse_config(&format!(r#"{{{base},"local_ip":"10.0.0"}}"#)).is_err());
+    assert!(parse_config(&format!(r#"{{{base},"mac_address":"aa:bb"}}"#)).is_err());
+}
+
+#[test]
+fn credentials_need_exactly_one_totp_form() {
+    let c = parse_config(ANGEL).unwrap().broker;
+    assert!(parse_credentials(&c, r#"{"pin":"1234","totp":"123456"}"#).is_ok());
+    assert!(parse_credentials(&c, r#"{"pin":"1234","totp_secret":"JBSWY3DPEHPK3PXP"}"#).is_ok());
+    let both = r#"{"pin":"1234","totp":"123456","totp_secret":"JBSWY3DPEHPK3PXP"}"#;
+    assert!(
+        parse_credentials(&c, both)
+            .unwrap_err()
+            .message
+            .contains("not both")
+    );
+    assert!(parse_credentials(&c, r#"{"pin":"1234"}"#).is_err());
+    let short = parse_credentials(&c, r#"{"pin":"1234","totp":"12345"}"#).unwrap_err();
+    assert!(short.message.contains("six digits") && !short.message.contains("12345"));
+    assert!(
+        parse_credentials(&c, r#"{"totp":"123456"}"#)
+            .unwrap_err()
+            .message
+            .contains("pin")
+    );
+}
+
+#[test]
+fn ca_file_must_be_a_regular_file() {
+    // /dev/zero would be read forever, a FIFO would block at open.
+    for path in ["/dev/zero", "/dev/stdin", "/"] {
+        let json = format!(
+            r#"{{"broker":"angelone","api_key":"k","client_code":"C","ca_file":"{path}"}}"#
+        );
+        let err = parse_config(&json).unwrap_err();
+        assert_eq!(err.status, crate::error::Status::InvalidArgument, "{path}");
+        assert!(
+            err.message.contains("\"ca_file\""),
+            "{path}: {}",
+            err.message
+        );
+    }
+}
+
+#[test]
+fn non_objects_and_bad_json_are_invalid_arguments() {
+    for bad in ["", "[]", "null", "{", "\"x\""] {
+        let err = parse_config(bad).unwrap_err();
+        assert_eq!(err.status, crate::error::Status::InvalidArgument, "{bad}");
+    }
+}
+
+const NOREN: &str = r#"{"broker":"noren","preset":"zebu","client_id":"c","secret":"s"}"#;
+
+#[test]
+fn noren_config_defaults_to_oauth() {
+    let BrokerConfig::Noren(n) = parse_config(NOREN).unwrap().broker else {
+        panic!("a Noren config")
+    };
+    assert_eq!((n.preset.as_str(), n.auth), ("zebu", NorenAuth::OAuth));
+    assert!(n.supports_refresh.is_none());
+    let err = parse_config(r#"{"broker":"noren","preset":"zebu","auth":"sso"}"#).unwrap_err();
+    assert!(err.message.contains("\"auth\""));
+    let err =
+        parse_config(r#"{"broker":"noren","preset":"zebu","supports_refresh":"yes"}"#).unwrap_err();
+    assert!(err.message.contains("true or false"));
+    let err =
+        parse_config(r#"{"broker":"noren","preset":"zebu","oauth_url":"http://example.com/x"}"#)
+            .unwrap_err();
+    assert!(err.message.contains("\"oauth_url\""));
+}
+
+#[test]
+fn noren_code_from_code_or_redirect_url() {
+    let c = parse_config(NOREN).unwrap().broker;
+    let code = |json: &str| match parse_credentials(&c, json) {
+        Ok(Credentials::NorenCode { code, user_id }) => Ok((code.expose().to_string(), user_id)),
+        Ok(other) => panic!("{other:?}"),
+        Err(e) => Err(e.message),
+    };
+    assert_eq!(code(r#"{"code":"abc"}"#).unwrap(), ("abc".into(), None));
+    assert_eq!(
+        code(r#"{"redirect_url":"https://app.example/cb?code=x%2By&client=FT1"}"#).unwrap(),
+        ("x+y".into(), Some("FT1".into()))
+    );
+    assert!(
+        code(r#"{"redirect_url":"https://app.example/cb?state=1"}"#)
+            .unwrap_err()
+            .contains("no \"code\"")
+    );
+    assert!(
+        code(r#"{"redirect_url":"nope"}"#)
+            .unwrap_err()
+            .contains("not a valid URL")
+    );
+    assert!(
+        code(r#"{"code":"a","redirect_url":"https://x/?code=b"}"#)
+            .unwrap_err()
+            .contains("not both")
+    );
+    assert!(code("{}").unwrap_err().contains("missing"));
+}
+
+#[test]
+fn noren_password_credentials() {
+    let c = parse_config(r#"{"broker":"noren","preset":"shoonya","auth":"password"}"#)
+        .unwrap()
+        .broker;
+    assert!(matches!(
+        parse_credentials(&c, r#"{"password":"p","totp":"123456"}"#),
+        Ok(Credentials::NorenPassword { .. })
+    ));
+    assert!(parse_credentials(&c, r#"{"code":"x"}"#).is_err());
+}
