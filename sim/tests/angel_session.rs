@@ -62,7 +62,10 @@ fn a_query_string_on_get_profile_is_ignored_but_logged() {
     assert_eq!(response.status, 200);
     assert_eq!(response.json()["data"]["clientcode"], "D12345");
     let logged = sim.requests_to(PROFILE);
-    assert_eq!(logged.last().unwrap().query.as_deref(), Some("{%22refreshToken%22:%22x%22}"));
+    assert_eq!(
+        logged.last().unwrap().query.as_deref(),
+        Some("{%22refreshToken%22:%22x%22}")
+    );
 }
 
 #[test]
