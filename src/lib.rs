@@ -5,6 +5,8 @@
 //! way: `ffi` (C strings, handles) -> [`session`] (login state, what to do)
 //! -> [`brokers`] (wire requests and replies) -> [`http`] (the transport).
 
+#![warn(missing_docs)]
+
 pub mod brokers;
 pub mod config;
 pub mod error;

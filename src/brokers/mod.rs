@@ -1,6 +1,6 @@
 //! The broker families. Each module turns the library's operations into its
 //! broker's wire requests and the broker's replies into [`crate::model`]
-//! values or [`Error`]s. Nothing outside this folder knows a wire field name.
+//! values or [`Error`](crate::error::Error)s. Nothing outside this folder knows a wire field name.
 
 use crate::config::{BrokerConfig, Config, Credentials};
 use crate::error::Result;

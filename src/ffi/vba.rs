@@ -214,7 +214,7 @@ pub unsafe extern "system" fn brokervb_string_free(s: *mut c_char) {
 pub type BrokerVbLogCallback =
     Option<unsafe extern "system" fn(level: i32, line: *const c_char, user: *mut c_void)>;
 
-/// [`broker_set_logger`] for VBA. The one twin that cannot simply forward:
+/// [`broker_set_logger`](super::broker_set_logger) for VBA. The one twin that cannot simply forward:
 /// its callback has the stdcall convention, so it installs the logger itself,
 /// behind its own panic boundary.
 /// cbindgen:ignore
