@@ -12,7 +12,10 @@ demo: release $(BUILD)/quickstart $(BUILD)/noren_oauth
 
 ## Run every test: Rust unit and integration tests, the header check, C programs under valgrind.
 test:
-	cargo test --workspace
+	# cargo test does not copy the cdylib to target/debug, where the C,
+	# binding and packaging tests link against it: cargo build does.
+	cargo build -p brokerlink -p brokersim
+	cargo test --workspace --no-fail-fast
 
 ## Run the benchmarks against brokersim and write BENCHMARKS.md.
 bench:
