@@ -17,10 +17,10 @@ test:
 	cargo build -p brokerlink -p brokersim
 	cargo test --workspace --no-fail-fast
 
-## Run the benchmarks against brokersim and write BENCHMARKS.md.
+## Run every benchmark against brokersim and write BENCHMARKS.md
+## (BENCH_QUICK=1 for a short run; needs python3-venv and PyPI for the SDK comparison).
 bench:
-	cargo build --release -p brokerlink
-	cargo bench --bench brokerlink
+	scripts/bench.sh
 
 ## Regenerate include/brokerlink.h after changing src/ffi.
 header:

@@ -1,0 +1,131 @@
+//! Section 1, call overhead: `broker_get_rms` against a bare reqwest client
+//! sending the same request, and a raw socket (the floor).
+
+use crate::session::Session;
+use crate::{Settings, median};
+use brokersim::Sim;
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::time::Instant;
+
+const RMS_PATH: &str = "/rest/secure/angelbroking/user/v1/getRMS";
+
+/// The exact request brokerlink sends for getRMS.
+fn rms_headers(token: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("Content-Type", "application/json".into()),
+        ("Accept", "application/json".into()),
+        ("X-UserType", "USER".into()),
+        ("X-SourceID", "WEB".into()),
+        ("X-ClientLocalIP", "127.0.0.1".into()),
+        ("X-ClientPublicIP", "127.0.0.1".into()),
+        ("X-MACAddress", "00:00:00:00:00:00".into()),
+        ("X-PrivateKey", "demo-api-key".into()),
+        ("Authorization", format!("Bearer {token}")),
+    ]
+}
+
+pub fn call_overhead(sim: &Sim, settings: &Settings, report: &mut String) {
+    let session = Session::angel(&sim.angel_base_url());
+    let token = session.access_token();
+    let url = format!("{}{RMS_PATH}", sim.angel_base_url());
+
+    let client = reqwest::blocking::Client::builder().build().unwrap();
+    let headers = rms_headers(&token);
+    let mut brokerlink = |n: usize| (0..n).for_each(|_| session.rms());
+    let mut bare = |n: usize| {
+        for _ in 0..n {
+            let mut request = client.get(&url);
+            for (name, value) in &headers {
+                request = request.header(*name, value);
+            }
+            let body = request.send().unwrap().bytes().unwrap();
+            let parsed: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(parsed["status"], true);
+        }
+    };
+
+    let address = sim
+        .angel_base_url()
+        .trim_start_matches("http://")
+        .to_string();
+    let mut raw_request = format!("GET {RMS_PATH} HTTP/1.1\r\nHost: {address}\r\n");
+    for (name, value) in &headers {
+        let _ = write!(raw_request, "{name}: {value}\r\n");
+    }
+    raw_request.push_str("\r\n");
+    let mut stream = BufReader::new(TcpStream::connect(&address).unwrap());
+    stream.get_ref().set_nodelay(true).unwrap();
+    let mut floor =
+        |n: usize| (0..n).for_each(|_| raw_exchange(&mut stream, raw_request.as_bytes()));
+
+    let [brokerlink, bare, floor] =
+        interleaved_us(settings, [&mut brokerlink, &mut bare, &mut floor]);
+
+    let _ = writeln!(
+        report,
+        "## 1. Call overhead: `broker_get_rms` on one logged-in session\n"
+    );
+    let _ = writeln!(
+        report,
+        "{} calls per run, the three clients taking turns run by run. The bare reqwest client sends the same request with the same headers on a kept-alive connection and parses the JSON reply; the raw socket writes the request bytes and reads the reply (the floor).\n",
+        settings.calls
+    );
+    let _ = writeln!(
+        report,
+        "| client | µs per call | calls per second | ratio to bare reqwest |\n|---|---|---|---|"
+    );
+    for (name, us) in [
+        ("brokerlink (C ABI)", brokerlink),
+        ("bare reqwest blocking", bare),
+        ("raw TcpStream (floor)", floor),
+    ] {
+        let _ = writeln!(
+            report,
+            "| {name} | {us:.1} | {:.0} | {:.2}x |",
+            1e6 / us,
+            us / bare
+        );
+    }
+    let _ = writeln!(report);
+}
+
+/// One request/reply on a kept-alive connection, reading exactly Content-Length.
+fn raw_exchange(stream: &mut BufReader<TcpStream>, request: &[u8]) {
+    stream.get_mut().write_all(request).unwrap();
+    let mut length = 0usize;
+    let mut line = String::new();
+    loop {
+        line.clear();
+        stream.read_line(&mut line).unwrap();
+        if line == "\r\n" {
+            break;
+        }
+        if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+            length = value.trim().parse().unwrap();
+        }
+    }
+    let mut body = vec![0; length];
+    stream.read_exact(&mut body).unwrap();
+}
+
+/// Median microseconds per call of each `run(calls)` over the repeats, the
+/// runs taking turns so that all see the same machine.
+fn interleaved_us<const N: usize>(
+    settings: &Settings,
+    mut runs: [&mut dyn FnMut(usize); N],
+) -> [f64; N] {
+    let mut samples: [Vec<f64>; N] = std::array::from_fn(|_| Vec::new());
+    for run in runs.iter_mut() {
+        run(settings.calls / 10); // warm-up: connections, caches
+    }
+    for _ in 0..settings.repeats {
+        for (run, samples) in runs.iter_mut().zip(samples.iter_mut()) {
+            let started = Instant::now();
+            run(settings.calls);
+            samples.push(started.elapsed().as_secs_f64() * 1e6 / settings.calls as f64);
+        }
+    }
+    samples.map(median)
+}
