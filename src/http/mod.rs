@@ -65,7 +65,8 @@ pub struct Transport {
 pub struct Call<'a> {
     transport: &'a Transport,
     deadline: Instant,
-    last: RefCell<Option<(String, Option<u16>)>>,
+    /// The last request's path and HTTP status, kept only when logging.
+    last: Option<RefCell<(String, Option<u16>)>>,
 }
 
 impl Call<'_> {
@@ -76,16 +77,17 @@ impl Call<'_> {
             Ok(response) => Some(response.status),
             Err(error) => error.http_status,
         };
-        *self.last.borrow_mut() = Some((endpoint_of(&request.url), status));
+        if let Some(last) = &self.last {
+            *last.borrow_mut() = (endpoint_of(&request.url), status);
+        }
         result
     }
 
     /// The path and HTTP status of the last request sent, for the log.
     pub fn last_request(&self) -> (String, Option<u16>) {
         self.last
-            .borrow()
-            .clone()
-            .unwrap_or_else(|| ("-".to_string(), None))
+            .as_ref()
+            .map_or_else(|| ("-".to_string(), None), |last| last.borrow().clone())
     }
 
     /// When the call's time runs out.
@@ -127,11 +129,12 @@ impl Transport {
     }
 
     /// Starts a call: its deadline is now plus the configured timeout.
-    pub fn call(&self) -> Call<'_> {
+    /// `logged` keeps each request's path and status for the log line.
+    pub fn call(&self, logged: bool) -> Call<'_> {
         Call {
             transport: self,
             deadline: Instant::now() + self.timeout,
-            last: RefCell::new(None),
+            last: logged.then(|| RefCell::new(("-".to_string(), None))),
         }
     }
 
@@ -202,14 +205,24 @@ impl Transport {
         deadline: Instant,
         status: u16,
     ) -> Result<Zeroizing<Vec<u8>>> {
-        let mut body = Zeroizing::new(Vec::new());
-        let mut chunk = Zeroizing::new([0u8; 16 * 1024]);
+        // Sized from Content-Length, the body is read straight into its own
+        // buffer, usually in one read and without a reallocation (which would
+        // leave an unwiped copy of a token behind).
+        let expected = reply
+            .content_length()
+            .map_or(0, |n| n.min(MAX_BODY_BYTES as u64) as usize);
+        let mut body = Zeroizing::new(Vec::with_capacity(expected + 1));
         loop {
             if Instant::now() >= deadline {
                 return Err(self.timed_out().with_http_status(status));
             }
-            let n = match reply.read(&mut chunk[..]) {
-                Ok(0) => return Ok(body),
+            let filled = body.len();
+            if filled == body.capacity() {
+                grow(&mut body);
+            }
+            let capacity = body.capacity();
+            body.resize(capacity, 0);
+            let n = match reply.read(&mut body[filled..]) {
                 Ok(n) => n,
                 Err(e) if is_timeout(&e) || Instant::now() >= deadline => {
                     return Err(self.timed_out().with_http_status(status));
@@ -225,14 +238,25 @@ impl Transport {
                     .with_http_status(status));
                 }
             };
-            if body.len() + n > MAX_BODY_BYTES {
+            body.truncate(filled + n);
+            if body.len() > MAX_BODY_BYTES {
                 return Err(
                     Error::protocol("the reply is larger than 1 MiB").with_http_status(status)
                 );
             }
-            body.extend_from_slice(&chunk[..n]);
+            if n == 0 {
+                return Ok(body);
+            }
         }
     }
+}
+
+/// Doubles a body buffer's capacity (at least 8 KiB), wiping the old
+/// allocation instead of leaving it to the allocator.
+fn grow(body: &mut Zeroizing<Vec<u8>>) {
+    let mut bigger = Zeroizing::new(Vec::with_capacity((body.capacity() * 2).max(8 * 1024)));
+    bigger.extend_from_slice(body);
+    *body = bigger;
 }
 
 /// The path of a URL, for the log: never its query.
@@ -248,4 +272,23 @@ fn install_crypto_provider() {
         // Err means a provider is already installed: that is fine.
         let _ = rustls::crypto::ring::default_provider().install_default();
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn growing_a_body_keeps_its_bytes_and_doubles_capacity() {
+        let mut body = Zeroizing::new(Vec::with_capacity(1));
+        body.push(7);
+        grow(&mut body);
+        assert_eq!(body.as_slice(), &[7]);
+        assert!(body.capacity() >= 8 * 1024);
+        body.resize(body.capacity(), 1);
+        let before = body.capacity();
+        grow(&mut body);
+        assert!(body.capacity() >= before * 2);
+        assert!(body.iter().skip(1).all(|&b| b == 1));
+    }
 }

@@ -76,7 +76,7 @@ impl Session {
     /// repeated login can lock an account.
     pub fn login(&self, credentials_json: &str) -> Result<LoginInfo> {
         let credentials = config::parse_credentials(&self.broker_config, credentials_json)?;
-        let call = self.http.call();
+        let call = self.call();
         self.pacer.acquire(Operation::Login, call.deadline())?;
         let tokens = self.attempt(Operation::Login, &call, || {
             self.broker.login(&call, &credentials)
@@ -94,7 +94,7 @@ impl Session {
 
     /// Trades the refresh token for new tokens, now.
     pub fn refresh(&self) -> Result<Refreshed> {
-        let call = self.http.call();
+        let call = self.call();
         let fresh = self.refreshed_after(&self.current()?, &call, true)?;
         Ok(Refreshed {
             broker: self.broker.name(),
@@ -123,7 +123,7 @@ impl Session {
     /// failure keeps the tokens so the call can be tried again.
     pub fn logout(&self) -> Result<LoggedOut> {
         let current = self.current()?;
-        let call = self.http.call();
+        let call = self.call();
         self.pacer.acquire(Operation::Logout, call.deadline())?;
         match self.attempt(Operation::Logout, &call, || {
             self.broker.logout(&call, &current)
@@ -197,7 +197,7 @@ impl Session {
     /// refreshes and repeats once when the broker says it has expired, and
     /// retries transient failures with backoff, all before the deadline.
     fn read<T>(&self, op: Operation, read: impl Fn(&Call<'_>, &Tokens) -> Result<T>) -> Result<T> {
-        let call = self.http.call();
+        let call = self.call();
         let mut tokens = self.current()?;
         if self.may_refresh() && expires_within(&tokens, REFRESH_AHEAD) {
             match self.refreshed_after(&tokens, &call, false) {
@@ -242,6 +242,11 @@ impl Session {
                 return Err(error);
             }
         }
+    }
+
+    /// Starts a call, keeping request details only when they will be logged.
+    fn call(&self) -> Call<'_> {
+        self.http.call(self.log.enabled(Level::Error))
     }
 
     fn may_refresh(&self) -> bool {
