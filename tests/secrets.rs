@@ -53,6 +53,53 @@ fn tokens_seen(sim: &Sim) -> Vec<String> {
     tokens
 }
 
+/// The TOTP codes and password hashes the library computed and sent.
+fn computed_codes(sim: &Sim) -> Vec<String> {
+    let mut codes = Vec::new();
+    for request in sim.requests() {
+        let json = request
+            .body
+            .trim_start_matches("jData=")
+            .split("&jKey=")
+            .next()
+            .unwrap()
+            .to_string();
+        if let Ok(json) = serde_json::from_str::<serde_json::Value>(&json) {
+            for field in ["totp", "factor2", "pwd", "appkey", "checksum", "api_secret"] {
+                if let Some(value) = json.get(field).and_then(|v| v.as_str()) {
+                    codes.push(value.to_string());
+                }
+            }
+        }
+    }
+    codes.retain(|c| c.len() >= 6);
+    codes
+}
+
+/// Error messages and log lines must not hold even a computed code.
+fn assert_codes_absent(codes: &[String], texts: &[String], log: &str) {
+    for text in texts {
+        if let Ok(json) = serde_json::from_str::<serde_json::Value>(text) {
+            if let Some(message) = json.get("message").and_then(|m| m.as_str()) {
+                for code in codes {
+                    assert!(
+                        !message.contains(code.as_str()),
+                        "a computed code leaked into {message}"
+                    );
+                }
+            }
+        }
+    }
+    for line in log.lines() {
+        for code in codes {
+            assert!(
+                !line.contains(code.as_str()),
+                "a computed code leaked into the log: {line}"
+            );
+        }
+    }
+}
+
 fn log_path(name: &str) -> std::path::PathBuf {
     let path =
         std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("secrets-{name}.log"));
@@ -132,6 +179,7 @@ fn angel_one_never_leaks_a_secret() {
         "the log records the requests:\n{log_text}"
     );
     assert!(log_text.contains("DEBUG"), "debug lines were written");
+    assert_codes_absent(&computed_codes(&sim), &texts, &log_text);
     // The login URL carries the app's API key, as Angel One's page requires.
     let login_url = texts.remove(1);
     assert!(login_url.contains(&account.api_key));
