@@ -7,13 +7,8 @@ use brokerlink::ffi::BrokerStatus::*;
 use brokersim::{AngelAccount, Fault, FaultTimes};
 use serde_json::json;
 use std::time::{Duration, Instant};
+use support::angel_paths::{LOGIN, LOGOUT, PROFILE, REFRESH, RMS};
 use support::*;
-
-const LOGIN: &str = "/rest/auth/angelbroking/user/v1/loginByPassword";
-const REFRESH: &str = "/rest/auth/angelbroking/jwt/v1/generateTokens";
-const PROFILE: &str = "/rest/secure/angelbroking/user/v1/getProfile";
-const RMS: &str = "/rest/secure/angelbroking/user/v1/getRMS";
-const LOGOUT: &str = "/rest/secure/angelbroking/user/v1/logout";
 
 fn status(s: brokerlink::ffi::BrokerStatus) -> i32 {
     s as i32

@@ -14,14 +14,9 @@ use brokerlink::ffi::BrokerStatus::*;
 use brokersim::{Sim, SimOptions, SimTls};
 use serde_json::{Value, json};
 use std::process::Command;
+use support::angel_paths::{LOGIN, LOGOUT, PROFILE, REFRESH, RMS};
 use support::proxy::Proxy;
 use support::*;
-
-const LOGIN: &str = "/rest/auth/angelbroking/user/v1/loginByPassword";
-const REFRESH: &str = "/rest/auth/angelbroking/jwt/v1/generateTokens";
-const PROFILE: &str = "/rest/secure/angelbroking/user/v1/getProfile";
-const RMS: &str = "/rest/secure/angelbroking/user/v1/getRMS";
-const LOGOUT: &str = "/rest/secure/angelbroking/user/v1/logout";
 
 /// A proxy password that must never show up in a result or an error.
 const PROXY_PASSWORD: &str = "pr0xy-pa55word";

@@ -12,13 +12,8 @@ use brokerlink::ffi::BrokerStatus::*;
 use brokersim::{AngelAccount, NorenAccount, Sim, SimOptions, SimTls, TlsVersions};
 use std::io::{Read, Write};
 use std::net::TcpListener;
+use support::angel_paths::{LOGIN, LOGOUT, PROFILE, REFRESH, RMS};
 use support::*;
-
-const LOGIN: &str = "/rest/auth/angelbroking/user/v1/loginByPassword";
-const REFRESH: &str = "/rest/auth/angelbroking/jwt/v1/generateTokens";
-const PROFILE: &str = "/rest/secure/angelbroking/user/v1/getProfile";
-const RMS: &str = "/rest/secure/angelbroking/user/v1/getRMS";
-const LOGOUT: &str = "/rest/secure/angelbroking/user/v1/logout";
 
 fn s(status: brokerlink::ffi::BrokerStatus) -> i32 {
     status as i32

@@ -285,7 +285,8 @@ mod tests {
         grow(&mut body);
         assert_eq!(body.as_slice(), &[7]);
         assert!(body.capacity() >= 8 * 1024);
-        body.resize(body.capacity(), 1);
+        let capacity = body.capacity();
+        body.resize(capacity, 1);
         let before = body.capacity();
         grow(&mut body);
         assert!(body.capacity() >= before * 2);

@@ -9,6 +9,20 @@ use brokersim::{AngelAccount, Sim, SimOptions};
 use serde_json::Value;
 use std::ffi::{CStr, CString, c_char};
 
+/// Angel One's endpoint paths, as brokersim logs them.
+pub mod angel_paths {
+    /// loginByPassword.
+    pub const LOGIN: &str = "/rest/auth/angelbroking/user/v1/loginByPassword";
+    /// generateTokens.
+    pub const REFRESH: &str = "/rest/auth/angelbroking/jwt/v1/generateTokens";
+    /// getProfile.
+    pub const PROFILE: &str = "/rest/secure/angelbroking/user/v1/getProfile";
+    /// getRMS.
+    pub const RMS: &str = "/rest/secure/angelbroking/user/v1/getRMS";
+    /// logout.
+    pub const LOGOUT: &str = "/rest/secure/angelbroking/user/v1/logout";
+}
+
 /// The demo account's TOTP secret, as brokersim registers it.
 pub const DEMO_TOTP_SECRET: &str = "JBSWY3DPEHPK3PXP";
 
