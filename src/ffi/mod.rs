@@ -4,15 +4,20 @@
 
 mod boundary;
 mod handles;
+mod logger;
 pub mod vba;
 
 use crate::error::{Error, Status};
-use crate::log::{self, Level};
 use crate::session::Session;
 use crate::totp::TotpSecret;
 use boundary::{fallible, infallible, read_str};
-use std::ffi::{CString, c_char, c_void};
-use std::sync::Arc;
+use std::ffi::c_char;
+
+pub use logger::{
+    BROKER_LOG_DEBUG, BROKER_LOG_ERROR, BROKER_LOG_INFO, BROKER_LOG_WARN, BrokerLogCallback,
+    broker_set_logger,
+};
+pub(crate) use logger::{LineSink, install_logger};
 
 /// Major version of the library and of this header.
 pub const BROKERLINK_VERSION_MAJOR: u32 = 0;
@@ -352,56 +357,6 @@ pub unsafe extern "C" fn broker_totp(
         let code = TotpSecret::from_base32(text)?.current_code();
         to_json(&serde_json::json!({ "code": code.code.as_str(), "valid_for_s": code.valid_for_s }))
     })
-}
-
-/// Log level of an error line (a caught panic), for a log callback.
-pub const BROKER_LOG_ERROR: i32 = 1;
-/// Log level of a failed request.
-pub const BROKER_LOG_WARN: i32 = 2;
-/// Log level of a request (one line each).
-pub const BROKER_LOG_INFO: i32 = 3;
-/// Log level of retries, refreshes and waits.
-pub const BROKER_LOG_DEBUG: i32 = 4;
-
-/// A log callback: the line's level (BROKER_LOG_ERROR .. BROKER_LOG_DEBUG),
-/// one line of UTF-8 text without a newline (valid only during the call; copy
-/// it to keep it), and the user pointer given to broker_set_logger. It runs
-/// on the thread that made the brokerlink call, so it must be thread-safe when
-/// sessions are used from several threads; it must return normally (no
-/// longjmp, no C++ exception) and must not call broker_set_logger.
-pub type BrokerLogCallback =
-    Option<unsafe extern "C" fn(level: i32, line: *const c_char, user: *mut c_void)>;
-
-/// Installs a process-wide log callback, replacing any previous one; NULL
-/// removes it. Every session then sends its log lines (as its config's
-/// `log_level` allows: by default one line per request) to the callback, as
-/// well as to its `log_file`. A line holds the time, level, operation,
-/// endpoint, HTTP status, outcome, duration and the broker's code, never a
-/// secret or a body. Thread-safe; a call already logging may still reach the
-/// previous callback.
-#[unsafe(no_mangle)]
-pub extern "C" fn broker_set_logger(callback: BrokerLogCallback, user: *mut c_void) {
-    let user = user as usize;
-    infallible((), || {
-        install_logger(callback.map(|cb| -> LineSink {
-            // SAFETY: the host promised a callback that takes these arguments.
-            Arc::new(move |level, line| unsafe { cb(level, line, user as *mut c_void) })
-        }))
-    })
-}
-
-/// Where log lines go, as a C string and a level number.
-type LineSink = Arc<dyn Fn(i32, *const c_char) + Send + Sync>;
-
-/// Installs a sink for log lines, turning each into a C string.
-fn install_logger(sink: Option<LineSink>) {
-    log::set_callback(sink.map(|sink| -> log::Callback {
-        Box::new(move |level: Level, line: &str| {
-            if let Ok(line) = CString::new(line) {
-                sink(level as i32, line.as_ptr());
-            }
-        })
-    }));
 }
 
 /// Frees a string that a brokerlink function wrote to an out_json. Its bytes

@@ -306,8 +306,8 @@ pub struct RustExport {
 /// Every exported function in src/ffi by name, with its signature.
 pub fn ffi_exports() -> BTreeMap<String, RustExport> {
     let mut found = BTreeMap::new();
-    for file in ["src/ffi/mod.rs", "src/ffi/vba.rs"] {
-        let source = std::fs::read_to_string(format!("{CRATE_DIR}/{file}")).unwrap();
+    for entry in std::fs::read_dir(format!("{CRATE_DIR}/src/ffi")).unwrap() {
+        let source = std::fs::read_to_string(entry.unwrap().path()).unwrap();
         for chunk in source.split("#[unsafe(no_mangle)]").skip(1) {
             let signature = chunk.split(" {\n").next().unwrap();
             let (name, rest) = signature
