@@ -338,6 +338,15 @@ int32_t broker_session_import(struct BrokerSession *session,
 int32_t broker_totp(const char *base32_secret, char **out_json);
 
 /**
+ * Frees a string that a brokerlink function wrote to an out_json. Its bytes
+ * are wiped first. NULL is ignored. Thread-safe.
+ *
+ * # Safety
+ * s is NULL or a string from brokerlink that was not freed before.
+ */
+void broker_string_free(char *s);
+
+/**
  * Installs a process-wide log callback, replacing any previous one; NULL
  * removes it. Every session then sends its log lines (as its config's
  * `log_level` allows: by default one line per request) to the callback, as
@@ -347,15 +356,6 @@ int32_t broker_totp(const char *base32_secret, char **out_json);
  * previous callback.
  */
 void broker_set_logger(BrokerLogCallback callback, void *user);
-
-/**
- * Frees a string that a brokerlink function wrote to an out_json. Its bytes
- * are wiped first. NULL is ignored. Thread-safe.
- *
- * # Safety
- * s is NULL or a string from brokerlink that was not freed before.
- */
-void broker_string_free(char *s);
 
 #ifdef __cplusplus
 }  // extern "C"
