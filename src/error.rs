@@ -6,6 +6,7 @@
 //! turns into the error JSON object documented in the README.
 
 use serde::Serialize;
+use std::ffi::CStr;
 use std::fmt;
 
 /// The outcome class of a call. The numbers are part of the ABI.
@@ -70,21 +71,28 @@ impl Status {
 
     /// The stable name used in error JSON (`"SESSION_EXPIRED"`).
     pub fn name(self) -> &'static str {
+        // The names are ASCII literals, so this never falls back.
+        self.name_with_nul().to_str().unwrap_or("UNKNOWN")
+    }
+
+    /// [`Status::name`], NUL-terminated, for callers that hand it out as a
+    /// C string. The one table of names.
+    pub fn name_with_nul(self) -> &'static CStr {
         match self {
-            Status::Ok => "OK",
-            Status::InvalidArgument => "INVALID_ARGUMENT",
-            Status::InvalidHandle => "INVALID_HANDLE",
-            Status::NotLoggedIn => "NOT_LOGGED_IN",
-            Status::Auth => "AUTH",
-            Status::SessionExpired => "SESSION_EXPIRED",
-            Status::RateLimited => "RATE_LIMITED",
-            Status::Broker => "BROKER",
-            Status::Network => "NETWORK",
-            Status::Timeout => "TIMEOUT",
-            Status::Tls => "TLS",
-            Status::Protocol => "PROTOCOL",
-            Status::Unsupported => "UNSUPPORTED",
-            Status::Internal => "INTERNAL",
+            Status::Ok => c"OK",
+            Status::InvalidArgument => c"INVALID_ARGUMENT",
+            Status::InvalidHandle => c"INVALID_HANDLE",
+            Status::NotLoggedIn => c"NOT_LOGGED_IN",
+            Status::Auth => c"AUTH",
+            Status::SessionExpired => c"SESSION_EXPIRED",
+            Status::RateLimited => c"RATE_LIMITED",
+            Status::Broker => c"BROKER",
+            Status::Network => c"NETWORK",
+            Status::Timeout => c"TIMEOUT",
+            Status::Tls => c"TLS",
+            Status::Protocol => c"PROTOCOL",
+            Status::Unsupported => c"UNSUPPORTED",
+            Status::Internal => c"INTERNAL",
         }
     }
 }
@@ -203,6 +211,8 @@ mod tests {
         for (i, s) in Status::ALL.iter().enumerate() {
             assert_eq!(*s as i32, i as i32);
             assert_eq!(Status::from_code(i as i32), Some(*s));
+            assert_eq!(s.name().as_bytes(), s.name_with_nul().to_bytes());
+            assert_ne!(s.name(), "UNKNOWN");
         }
         assert_eq!(Status::from_code(-1), None);
         assert_eq!(Status::from_code(14), None);
