@@ -10,23 +10,6 @@ use std::process::Command;
 
 const CRATE_DIR: &str = env!("CARGO_MANIFEST_DIR");
 
-/// target/<profile>, where cargo put libbrokerlink.so for this test run.
-fn library_dir() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().parent().unwrap().to_path_buf(); // .../deps/.. 
-    assert!(
-        dir.join(format!(
-            "{}brokerlink{}",
-            std::env::consts::DLL_PREFIX,
-            std::env::consts::DLL_SUFFIX
-        ))
-        .exists(),
-        "the cdylib is not in {}",
-        dir.display()
-    );
-    dir
-}
-
 /// Compiles a C file against the header and the cdylib, with every warning an error.
 fn compile(source: &str, output: &Path, c_standard: &str) {
     compile_with(source, output, c_standard, &[]);
@@ -34,7 +17,7 @@ fn compile(source: &str, output: &Path, c_standard: &str) {
 
 /// [`compile`] with extra compiler flags (defines, -pthread).
 fn compile_with(source: &str, output: &Path, c_standard: &str, extra: &[&str]) {
-    let lib = library_dir();
+    let lib = support::library_dir();
     let status = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
         .args([
             &format!("-std={c_standard}"),
@@ -89,8 +72,8 @@ fn header_compiles_as_c99_c11_and_cpp() {
             .arg(&probe)
             .arg("-o")
             .arg(&exe)
-            .arg(format!("-L{}", library_dir().display()))
-            .arg(format!("-Wl,-rpath,{}", library_dir().display()))
+            .arg(format!("-L{}", support::library_dir().display()))
+            .arg(format!("-Wl,-rpath,{}", support::library_dir().display()))
             .arg("-lbrokerlink")
             .status()
             .unwrap_or_else(|e| panic!("{compiler} is installed: {e}"));

@@ -105,27 +105,7 @@ pub fn flows(sim: &Sim) -> Vec<Flow> {
     ]
 }
 
-/// target/<profile>, where cargo put the cdylib for this test run (the test
-/// executable lives in target/<profile>/deps).
-pub fn library_dir() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
-    assert!(
-        dir.join(library_file_name()).exists(),
-        "the cdylib is not in {}",
-        dir.display()
-    );
-    dir
-}
-
-/// The cdylib's file name on this platform, e.g. `libbrokerlink.so`.
-pub fn library_file_name() -> String {
-    format!(
-        "{}brokerlink{}",
-        std::env::consts::DLL_PREFIX,
-        std::env::consts::DLL_SUFFIX
-    )
-}
+pub use crate::support::{library_dir, library_file_name};
 
 /// The cdylib cargo built for this test run.
 pub fn library_path() -> PathBuf {

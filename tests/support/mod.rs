@@ -8,6 +8,7 @@ use brokerlink::ffi::*;
 use brokersim::{AngelAccount, Sim, SimOptions};
 use serde_json::Value;
 use std::ffi::{CStr, CString, c_char};
+use std::path::PathBuf;
 
 /// Angel One's endpoint paths, as brokersim logs them.
 pub mod angel_paths {
@@ -312,5 +313,27 @@ pub fn quickauth_config(sim: &Sim, extra: &str) -> String {
         demo.user_id,
         demo.vendor_code,
         demo.api_secret
+    )
+}
+
+/// target/<profile>, where `make test`'s `cargo build` put the cdylib (the
+/// test executable lives in target/<profile>/deps).
+pub fn library_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
+    assert!(
+        dir.join(library_file_name()).exists(),
+        "the cdylib is not in {} (run `cargo build -p brokerlink` first, as `make test` does)",
+        dir.display()
+    );
+    dir
+}
+
+/// The cdylib's file name on this platform, e.g. `libbrokerlink.so`.
+pub fn library_file_name() -> String {
+    format!(
+        "{}brokerlink{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_SUFFIX
     )
 }
