@@ -1,0 +1,441 @@
+//! Sessions that stay alive: automatic refresh, single-flight refresh under
+//! concurrency, retries of reads, client-side pacing, and faults that must
+//! end within the timeout and leave the session working.
+
+use crate::support::angel_paths::{LOGIN, LOGOUT, PROFILE, REFRESH, RMS};
+use crate::support::*;
+use brokerlink::ffi::BrokerStatus::*;
+use brokersim::{Fault, FaultTimes, Sim, SimOptions};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+/// No broker-side rate limits, no client pacing: for tests about other things.
+const UNPACED: &str = r#""rate_limits":"off""#;
+
+#[test]
+fn an_expired_session_is_refreshed_and_the_read_repeated() {
+    let sim = sim();
+    let handle = angel_session_with(&sim, UNPACED);
+    sim.expire_angel_sessions("D12345");
+    sim.clear_log();
+    handle.rms().ok();
+    let log: Vec<String> = sim
+        .requests()
+        .iter()
+        .map(|r| format!("{} {}", r.path, r.status))
+        .collect();
+    assert_eq!(
+        log,
+        [
+            format!("{RMS} 200"),
+            format!("{REFRESH} 200"),
+            format!("{RMS} 200")
+        ]
+    );
+    let first: serde_json::Value =
+        serde_json::from_str(&sim.requests_to(RMS)[0].body).unwrap_or_default();
+    assert!(first.is_null(), "getRMS carries no body");
+}
+
+#[test]
+fn a_token_about_to_expire_is_refreshed_before_the_read() {
+    // The JWT's exp claim says 30 s: inside the 60 s refresh-ahead margin.
+    let sim = Sim::start_with(SimOptions {
+        rate_limits: false,
+        token_ttl: Duration::from_secs(30),
+        ..SimOptions::default()
+    })
+    .unwrap();
+    let handle = angel_session_with(&sim, UNPACED);
+    sim.clear_log();
+    handle.rms().ok();
+    let paths: Vec<String> = sim.requests().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(paths, [REFRESH, RMS]);
+}
+
+#[test]
+fn auto_refresh_false_reports_the_expiry() {
+    let sim = sim();
+    let handle = angel_session_with(&sim, r#""auto_refresh":false"#);
+    sim.expire_angel_sessions("D12345");
+    handle.rms().err(s(BROKER_ERR_SESSION_EXPIRED));
+    assert!(sim.requests_to(REFRESH).is_empty());
+}
+
+#[test]
+fn a_refresh_that_fails_keeps_the_tokens_says_log_in_and_is_not_repeated() {
+    let sim = sim();
+    let handle = angel_session_with(&sim, UNPACED);
+    let before = handle.export().ok()["access_token"].clone();
+    sim.expire_angel_sessions("D12345");
+    sim.expire_angel_refresh_tokens("D12345");
+    let reply = handle.rms();
+    let e = reply.err(s(BROKER_ERR_SESSION_EXPIRED));
+    assert!(
+        e["message"].as_str().unwrap().contains("log in again"),
+        "{}",
+        reply.text
+    );
+    assert_eq!(
+        handle.export().ok()["access_token"],
+        before,
+        "the old tokens are untouched"
+    );
+    handle.profile().err(s(BROKER_ERR_SESSION_EXPIRED));
+    assert_eq!(
+        sim.requests_to(REFRESH).len(),
+        1,
+        "a refused refresh is not asked again"
+    );
+    // An explicit refresh does ask again; a new login fixes everything.
+    handle.refresh().err(s(BROKER_ERR_SESSION_EXPIRED));
+    assert_eq!(sim.requests_to(REFRESH).len(), 2);
+    handle.login(&angel_credentials()).ok();
+    handle.rms().ok();
+}
+
+#[test]
+fn reads_are_retried_on_transient_failures() {
+    let sim = sim();
+    let handle = angel_session_with(&sim, UNPACED);
+    sim.clear_log();
+    sim.inject(RMS, Fault::Reset, FaultTimes::Next(1));
+    handle.rms().ok();
+    assert_eq!(sim.requests_to(RMS).len(), 2);
+    sim.clear_log();
+    let bad_gateway = Fault::Reply {
+        status: 502,
+        content_type: "text/html".into(),
+        body: "<html>502</html>".into(),
+    };
+    sim.inject(PROFILE, bad_gateway.clone(), FaultTimes::Next(2));
+    handle.profile().ok();
+    assert_eq!(sim.requests_to(PROFILE).len(), 3);
+    sim.clear_log();
+    sim.inject(RMS, bad_gateway, FaultTimes::Next(3));
+    let e = handle.rms();
+    assert_eq!(e.err(s(BROKER_ERR_BROKER))["http_status"], 502);
+    assert_eq!(sim.requests_to(RMS).len(), 3, "max_retries defaults to 2");
+    handle.rms().ok();
+}
+
+#[test]
+fn a_rate_limit_reply_is_retried_after_the_window() {
+    let sim = sim();
+    let handle = angel_session_with(&sim, UNPACED);
+    sim.inject(RMS, Fault::RateLimitText, FaultTimes::Next(1));
+    handle.rms().ok();
+    let times: Vec<SystemTime> = sim.requests_to(RMS).iter().map(|r| r.at).collect();
+    let gap = times[1].duration_since(times[0]).unwrap();
+    assert!(
+        gap >= Duration::from_millis(500),
+        "retried only {gap:?} after a rate-limit reply"
+    );
+}
+
+#[test]
+fn max_retries_zero_and_non_retryable_errors_are_not_retried() {
+    let sim = sim();
+    let handle = angel_session_with(&sim, r#""max_retries":0,"rate_limits":"off""#);
+    sim.inject(RMS, Fault::Reset, FaultTimes::Next(1));
+    handle.rms().err(s(BROKER_ERR_NETWORK));
+    assert_eq!(sim.requests_to(RMS).len(), 1);
+    let retrying = angel_session_with(&sim, UNPACED);
+    sim.clear_log();
+    sim.inject(RMS, Fault::TruncatedJson, FaultTimes::Next(1));
+    retrying.rms().err(s(BROKER_ERR_PROTOCOL));
+    assert_eq!(
+        sim.requests_to(RMS).len(),
+        1,
+        "a garbled reply is not retried"
+    );
+}
+
+#[test]
+fn login_refresh_and_logout_are_never_retried() {
+    let sim = sim();
+    let handle = Handle::new(&angel_config(&sim, UNPACED));
+    sim.inject(LOGIN, Fault::Reset, FaultTimes::Next(1));
+    handle
+        .login(&angel_credentials())
+        .err(s(BROKER_ERR_NETWORK));
+    assert_eq!(sim.requests_to(LOGIN).len(), 1);
+    handle.login(&angel_credentials()).ok();
+    sim.inject(REFRESH, Fault::Reset, FaultTimes::Next(1));
+    handle.refresh().err(s(BROKER_ERR_NETWORK));
+    assert_eq!(sim.requests_to(REFRESH).len(), 1);
+    sim.inject(LOGOUT, Fault::Reset, FaultTimes::Next(1));
+    handle.logout().err(s(BROKER_ERR_NETWORK));
+    assert_eq!(sim.requests_to(LOGOUT).len(), 1);
+    handle.rms().ok();
+}
+
+#[test]
+fn a_burst_is_paced_to_the_brokers_published_limits() {
+    let sim = sim_with_rate_limits();
+    let handle = angel_session(&sim);
+    sim.clear_log();
+    for _ in 0..5 {
+        handle.rms().ok();
+    }
+    // The simulator enforces 2 getRMS a second: none was refused, and no
+    // rolling second holds more than two.
+    let times: Vec<SystemTime> = sim.requests_to(RMS).iter().map(|r| r.at).collect();
+    assert_eq!(times.len(), 5);
+    assert!(sim.requests_to(RMS).iter().all(|r| r.status == 200));
+    for window in times.windows(3) {
+        let spread = window[2].duration_since(window[0]).unwrap();
+        assert!(
+            spread >= Duration::from_millis(900),
+            "3 calls within {spread:?}"
+        );
+    }
+}
+
+#[test]
+fn a_turn_that_would_come_after_the_timeout_fails_fast() {
+    let sim = sim();
+    let handle = angel_session_with(
+        &sim,
+        r#""timeout_ms":800,"rate_limits":{"funds":{"per_second":1}}"#,
+    );
+    sim.clear_log();
+    handle.rms().ok();
+    let reply = handle.rms(); // its turn is a second away: past the 0.8 s timeout
+    let e = reply.err(s(BROKER_ERR_RATE_LIMITED));
+    assert!(
+        e["message"].as_str().unwrap().contains("funds"),
+        "{}",
+        reply.text
+    );
+    assert_eq!(
+        sim.requests_to(RMS).len(),
+        1,
+        "the refused call never reached the broker"
+    );
+    handle.profile().ok(); // other operations are paced on their own
+}
+
+#[test]
+fn rate_limit_config_is_validated() {
+    let sim = sim();
+    for (bad, needle) in [
+        (r#""rate_limits":"fast""#, "\"off\""),
+        (r#""rate_limits":{"orders":{"per_second":1}}"#, "operation"),
+        (r#""rate_limits":{"funds":2}"#, "per_second"),
+        (r#""rate_limits":{"funds":{"per_minute":2}}"#, "per_minute"),
+        (r#""max_retries":11"#, "max_retries"),
+        (r#""auto_refresh":"yes""#, "auto_refresh"),
+        (r#""day_end_ist":"25:00""#, "day_end_ist"),
+    ] {
+        let (reply, _) = new_session(&angel_config(&sim, bad));
+        let message = reply.err(s(BROKER_ERR_INVALID_ARGUMENT))["message"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(message.contains(needle), "{bad}: {message}");
+    }
+}
+
+/// Runs `call` and checks it failed with `status` before the 1 s timeout
+/// plus a margin for a loaded machine, and that the session still works.
+fn fails_within_timeout(sim: &Sim, fault: Fault, status: i32) {
+    let handle = angel_session_with(sim, r#""timeout_ms":1000,"rate_limits":"off""#);
+    sim.inject(RMS, fault.clone(), FaultTimes::Next(u32::MAX));
+    let started = Instant::now();
+    let reply = handle.rms();
+    let elapsed = started.elapsed();
+    sim.clear_faults();
+    reply.err(status);
+    assert!(
+        elapsed < Duration::from_millis(1000 + 1500),
+        "{fault:?} took {elapsed:?}"
+    );
+    handle.rms().ok();
+}
+
+#[test]
+fn every_fault_ends_within_the_timeout_and_the_session_recovers() {
+    let sim = sim();
+    let timeout = s(BROKER_ERR_TIMEOUT);
+    fails_within_timeout(&sim, Fault::Hang, timeout);
+    fails_within_timeout(&sim, Fault::EndlessBody, timeout);
+    fails_within_timeout(&sim, Fault::Delay(Duration::from_secs(5)), timeout);
+    fails_within_timeout(&sim, Fault::Reset, s(BROKER_ERR_NETWORK));
+    fails_within_timeout(&sim, Fault::HtmlFirewall, s(BROKER_ERR_BROKER));
+    fails_within_timeout(&sim, Fault::EmptyBody, s(BROKER_ERR_PROTOCOL));
+    fails_within_timeout(&sim, Fault::TruncatedJson, s(BROKER_ERR_PROTOCOL));
+    fails_within_timeout(&sim, Fault::RateLimitText, s(BROKER_ERR_RATE_LIMITED));
+}
+
+#[test]
+fn a_reply_over_one_mebibyte_is_refused() {
+    let sim = sim();
+    let handle = angel_session_with(&sim, RAW);
+    let huge = format!(
+        r#"{{"status":true,"data":{{"pad":"{}"}}}}"#,
+        "x".repeat(2 << 20)
+    );
+    sim.inject(
+        RMS,
+        Fault::Reply {
+            status: 200,
+            content_type: "application/json".into(),
+            body: huge,
+        },
+        FaultTimes::Next(1),
+    );
+    let reply = handle.rms();
+    assert!(
+        reply.err(s(BROKER_ERR_PROTOCOL))["message"]
+            .as_str()
+            .unwrap()
+            .contains("1 MiB")
+    );
+    handle.rms().ok();
+}
+
+#[test]
+fn a_flaky_broker_is_absorbed_by_retries() {
+    let sim = sim();
+    let handle = angel_session_with(&sim, r#""max_retries":6,"rate_limits":"off""#);
+    sim.inject(RMS, Fault::Reset, FaultTimes::Fraction(0.1));
+    for _ in 0..50 {
+        handle.rms().ok();
+    }
+    sim.clear_faults();
+    let resets = sim
+        .requests_to(RMS)
+        .iter()
+        .filter(|r| r.status == 0)
+        .count();
+    assert!(resets > 0, "the fault fired");
+}
+
+#[test]
+fn sixteen_threads_share_one_session_with_one_refresh_per_expiry() {
+    const THREADS: usize = 16;
+    const CALLS: usize = 500;
+    const EXPIRIES: usize = 5;
+    let sim = Arc::new(sim());
+    let handle = Arc::new(angel_session_with(&sim, UNPACED));
+    let done = Arc::new(AtomicUsize::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let expirer = {
+        let (sim, done, stop) = (Arc::clone(&sim), Arc::clone(&done), Arc::clone(&stop));
+        std::thread::spawn(move || {
+            let mut expired = 0;
+            while expired < EXPIRIES && !stop.load(Ordering::Relaxed) {
+                // Expire once the threads are well under way, then wait for
+                // the library's refresh before the next expiry.
+                if done.load(Ordering::Relaxed) < (expired + 1) * THREADS * CALLS / (EXPIRIES + 2) {
+                    std::thread::sleep(Duration::from_millis(5));
+                    continue;
+                }
+                let refreshes = sim.requests_to(REFRESH).len();
+                sim.expire_angel_sessions("D12345");
+                expired += 1;
+                while sim.requests_to(REFRESH).len() == refreshes && !stop.load(Ordering::Relaxed) {
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            expired
+        })
+    };
+    let workers: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let (handle, done) = (Arc::clone(&handle), Arc::clone(&done));
+            std::thread::spawn(move || {
+                let mut failures = Vec::new();
+                for i in 0..CALLS {
+                    let reply = if (t + i) % 4 == 0 {
+                        handle.profile()
+                    } else {
+                        handle.rms()
+                    };
+                    if reply.status != 0 {
+                        failures.push(reply.text);
+                    }
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+                failures
+            })
+        })
+        .collect();
+    let failures: Vec<String> = workers
+        .into_iter()
+        .flat_map(|w| w.join().unwrap())
+        .collect();
+    stop.store(true, Ordering::Relaxed);
+    let expired = expirer.join().unwrap();
+    assert!(
+        failures.is_empty(),
+        "{} calls failed, e.g. {}",
+        failures.len(),
+        failures[0]
+    );
+    assert_eq!(
+        expired, EXPIRIES,
+        "the expirer ran out of calls to interleave with"
+    );
+    let refreshes = sim.requests_to(REFRESH);
+    assert_eq!(refreshes.len(), EXPIRIES, "exactly one refresh per expiry");
+    assert!(refreshes.iter().all(|r| r.status == 200));
+    println!(
+        "refreshes per expiry: {}",
+        refreshes.len() as f64 / EXPIRIES as f64
+    );
+}
+
+#[test]
+fn freeing_a_session_while_other_threads_use_it_is_clean() {
+    let sim = Arc::new(sim());
+    let handle = angel_session_with(&sim, UNPACED);
+    let raw = handle.0 as usize;
+    std::mem::forget(handle); // this test frees it by hand
+    let calls = Arc::new(AtomicUsize::new(0));
+    let workers: Vec<_> = (0..8)
+        .map(|_| {
+            let calls = Arc::clone(&calls);
+            std::thread::spawn(move || {
+                let h = Handle(raw as *mut brokerlink::ffi::BrokerSession);
+                let mut statuses = Vec::new();
+                loop {
+                    let reply = if statuses.len() % 2 == 0 {
+                        h.rms()
+                    } else {
+                        h.profile()
+                    };
+                    calls.fetch_add(1, Ordering::Relaxed);
+                    statuses.push(reply.status);
+                    if reply.status == s(BROKER_ERR_INVALID_HANDLE) {
+                        break;
+                    }
+                }
+                std::mem::forget(h);
+                statuses
+            })
+        })
+        .collect();
+    while calls.load(Ordering::Relaxed) < 200 {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    brokerlink::ffi::broker_free(raw as *mut brokerlink::ffi::BrokerSession);
+    for worker in workers {
+        let statuses = worker.join().unwrap();
+        // Every call before the free succeeded; after it, only INVALID_HANDLE.
+        let first_invalid = statuses
+            .iter()
+            .position(|&st| st == s(BROKER_ERR_INVALID_HANDLE))
+            .unwrap();
+        assert!(
+            statuses[..first_invalid].iter().all(|&st| st == 0),
+            "{statuses:?}"
+        );
+    }
+    Handle(raw as *mut brokerlink::ffi::BrokerSession)
+        .rms()
+        .err(s(BROKER_ERR_INVALID_HANDLE));
+}
