@@ -21,6 +21,82 @@
 /** The library version this header describes, as text. */
 #define BROKERLINK_VERSION "0.1.0"
 
+/**
+ * A status code. Every fallible function returns one as an int32_t. The
+ * numbers are stable forever; new ones are only ever appended.
+ */
+enum BrokerStatus
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Success.
+   */
+  BROKER_OK = 0,
+  /**
+   * A caller mistake: NULL, bad UTF-8, bad JSON, a missing, mistyped or
+   * unknown key.
+   */
+  BROKER_ERR_INVALID_ARGUMENT = 1,
+  /**
+   * The session handle is NULL, was freed, or never came from broker_new.
+   */
+  BROKER_ERR_INVALID_HANDLE = 2,
+  /**
+   * The operation needs broker_login first.
+   */
+  BROKER_ERR_NOT_LOGGED_IN = 3,
+  /**
+   * The broker refused the credentials, the API key, or this machine's IP.
+   */
+  BROKER_ERR_AUTH = 4,
+  /**
+   * The broker's session ended and could not be refreshed: log in again.
+   */
+  BROKER_ERR_SESSION_EXPIRED = 5,
+  /**
+   * Too many requests (the broker said so, or the library's own pacing
+   * could not fit the call in its timeout): wait and retry.
+   */
+  BROKER_ERR_RATE_LIMITED = 6,
+  /**
+   * Any other error the broker reported (see broker_code, broker_message).
+   */
+  BROKER_ERR_BROKER = 7,
+  /**
+   * The broker could not be reached, or the connection broke.
+   */
+  BROKER_ERR_NETWORK = 8,
+  /**
+   * The broker did not answer within the configured timeout.
+   */
+  BROKER_ERR_TIMEOUT = 9,
+  /**
+   * TLS failed: certificate, handshake or protocol version.
+   */
+  BROKER_ERR_TLS = 10,
+  /**
+   * The broker's reply could not be understood.
+   */
+  BROKER_ERR_PROTOCOL = 11,
+  /**
+   * This broker has no such operation.
+   */
+  BROKER_ERR_UNSUPPORTED = 12,
+  /**
+   * A bug inside brokerlink (a caught panic); the session is unchanged.
+   */
+  BROKER_ERR_INTERNAL = 13,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum BrokerStatus BrokerStatus;
+#else
+typedef int32_t BrokerStatus;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
 
 /**
  * Major version of the library and of this header.
@@ -63,80 +139,6 @@
 #define BROKER_LOG_DEBUG 4
 
 /**
- * A status code. Every fallible function returns one as an int32_t. The
- * numbers are stable forever; new ones are only ever appended.
- */
-enum BrokerStatus
-#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
-  : int32_t
-#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
- {
-  /**
-   * Success.
-   */
-  BROKER_OK = 0,
-  /**
-   * A caller mistake: NULL, bad UTF-8, bad JSON, a missing, mistyped or unknown key.
-   */
-  BROKER_ERR_INVALID_ARGUMENT = 1,
-  /**
-   * The session handle is NULL, was freed, or never came from broker_new.
-   */
-  BROKER_ERR_INVALID_HANDLE = 2,
-  /**
-   * The operation needs broker_login first.
-   */
-  BROKER_ERR_NOT_LOGGED_IN = 3,
-  /**
-   * The broker refused the credentials, the API key, or this machine's IP.
-   */
-  BROKER_ERR_AUTH = 4,
-  /**
-   * The broker's session ended and could not be refreshed: log in again.
-   */
-  BROKER_ERR_SESSION_EXPIRED = 5,
-  /**
-   * Too many requests: wait and retry.
-   */
-  BROKER_ERR_RATE_LIMITED = 6,
-  /**
-   * Any other error the broker reported (see broker_code, broker_message).
-   */
-  BROKER_ERR_BROKER = 7,
-  /**
-   * The broker could not be reached, or the connection broke.
-   */
-  BROKER_ERR_NETWORK = 8,
-  /**
-   * The broker did not answer within the configured timeout.
-   */
-  BROKER_ERR_TIMEOUT = 9,
-  /**
-   * TLS failed: certificate, handshake or protocol version.
-   */
-  BROKER_ERR_TLS = 10,
-  /**
-   * The broker's reply could not be understood.
-   */
-  BROKER_ERR_PROTOCOL = 11,
-  /**
-   * This broker has no such operation.
-   */
-  BROKER_ERR_UNSUPPORTED = 12,
-  /**
-   * A bug inside brokerlink (a caught panic); the session is unchanged.
-   */
-  BROKER_ERR_INTERNAL = 13,
-};
-#ifndef __cplusplus
-#if __STDC_VERSION__ >= 202311L
-typedef enum BrokerStatus BrokerStatus;
-#else
-typedef int32_t BrokerStatus;
-#endif // __STDC_VERSION__ >= 202311L
-#endif // __cplusplus
-
-/**
  * An opaque session handle from broker_new. Never dereference it: it is an
  * id, and a freed or unknown one is reported as BROKER_ERR_INVALID_HANDLE.
  */
@@ -151,10 +153,6 @@ typedef struct BrokerSession BrokerSession;
  * longjmp, no C++ exception) and must not call broker_set_logger.
  */
 typedef void (*BrokerLogCallback)(int32_t level, const char *line, void *user);
-
-
-
-
 
 
 

@@ -9,59 +9,83 @@ use serde::Serialize;
 use std::ffi::CStr;
 use std::fmt;
 
-/// The outcome class of a call. The numbers are part of the ABI.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[repr(i32)]
-pub enum Status {
+/// Defines [`Status`] from one table: each row is a status's doc comment,
+/// its variant, its number and its name. The C header's `BrokerStatus` enum
+/// (`BROKER_OK`, `BROKER_ERR_<NAME>`) is written from the same table by
+/// [`Status::c_enum`], so the Rust code and the header cannot drift apart.
+macro_rules! statuses {
+    ($( $(#[doc = $doc:literal])+ $variant:ident = $number:literal, $name:literal; )+) => {
+        /// The outcome class of a call. The numbers are part of the ABI:
+        /// never changed or reused, new ones only appended.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[repr(i32)]
+        pub enum Status {
+            $( $(#[doc = $doc])+ $variant = $number, )+
+        }
+
+        impl Status {
+            /// Every status, in numeric order.
+            pub const ALL: &[Status] = &[$(Status::$variant),+];
+
+            /// [`Status::name`], NUL-terminated, for callers that hand it
+            /// out as a C string.
+            pub fn name_with_nul(self) -> &'static CStr {
+                match self {
+                    $( Status::$variant => {
+                        const NAME: &CStr = match CStr::from_bytes_with_nul(concat!($name, "\0").as_bytes()) {
+                            Ok(name) => name,
+                            Err(_) => panic!("a status name holds a NUL"),
+                        };
+                        NAME
+                    } )+
+                }
+            }
+
+            /// The status's doc comment, a line each (with rustdoc's
+            /// leading space).
+            fn doc(self) -> &'static str {
+                match self {
+                    $( Status::$variant => concat!($($doc, "\n"),+), )+
+                }
+            }
+        }
+    };
+}
+
+statuses! {
     /// Success.
-    Ok = 0,
-    /// A caller mistake: NULL, bad UTF-8, bad JSON, a missing or unknown key.
-    InvalidArgument = 1,
-    /// The session handle was never issued, or was already freed.
-    InvalidHandle = 2,
-    /// The operation needs a login first.
-    NotLoggedIn = 3,
-    /// Credentials, API key or IP whitelisting were refused.
-    Auth = 4,
-    /// The broker's session ended and a refresh could not save it.
-    SessionExpired = 5,
-    /// The broker, or the library's own pacing, refused for rate.
-    RateLimited = 6,
-    /// Any other error the broker reported.
-    Broker = 7,
+    Ok = 0, "OK";
+    /// A caller mistake: NULL, bad UTF-8, bad JSON, a missing, mistyped or
+    /// unknown key.
+    InvalidArgument = 1, "INVALID_ARGUMENT";
+    /// The session handle is NULL, was freed, or never came from broker_new.
+    InvalidHandle = 2, "INVALID_HANDLE";
+    /// The operation needs broker_login first.
+    NotLoggedIn = 3, "NOT_LOGGED_IN";
+    /// The broker refused the credentials, the API key, or this machine's IP.
+    Auth = 4, "AUTH";
+    /// The broker's session ended and could not be refreshed: log in again.
+    SessionExpired = 5, "SESSION_EXPIRED";
+    /// Too many requests (the broker said so, or the library's own pacing
+    /// could not fit the call in its timeout): wait and retry.
+    RateLimited = 6, "RATE_LIMITED";
+    /// Any other error the broker reported (see broker_code, broker_message).
+    Broker = 7, "BROKER";
     /// The broker could not be reached, or the connection broke.
-    Network = 8,
+    Network = 8, "NETWORK";
     /// The broker did not answer within the configured timeout.
-    Timeout = 9,
+    Timeout = 9, "TIMEOUT";
     /// TLS failed: certificate, handshake or protocol version.
-    Tls = 10,
+    Tls = 10, "TLS";
     /// The broker's reply could not be understood.
-    Protocol = 11,
+    Protocol = 11, "PROTOCOL";
     /// This broker has no such operation.
-    Unsupported = 12,
-    /// A bug in brokerlink (a caught panic).
-    Internal = 13,
+    Unsupported = 12, "UNSUPPORTED";
+    /// A bug inside brokerlink (a caught panic); the session is unchanged.
+    Internal = 13, "INTERNAL";
 }
 
 impl Status {
-    /// Every status, in numeric order.
-    pub const ALL: [Status; 14] = [
-        Status::Ok,
-        Status::InvalidArgument,
-        Status::InvalidHandle,
-        Status::NotLoggedIn,
-        Status::Auth,
-        Status::SessionExpired,
-        Status::RateLimited,
-        Status::Broker,
-        Status::Network,
-        Status::Timeout,
-        Status::Tls,
-        Status::Protocol,
-        Status::Unsupported,
-        Status::Internal,
-    ];
-
     /// The status for a number, if the number is one.
     pub fn from_code(code: i32) -> Option<Status> {
         usize::try_from(code)
@@ -75,25 +99,40 @@ impl Status {
         self.name_with_nul().to_str().unwrap_or("UNKNOWN")
     }
 
-    /// [`Status::name`], NUL-terminated, for callers that hand it out as a
-    /// C string. The one table of names.
-    pub fn name_with_nul(self) -> &'static CStr {
+    /// The name of the status's constant in the C header: `BROKER_OK`,
+    /// `BROKER_ERR_SESSION_EXPIRED`.
+    fn c_name(self) -> String {
         match self {
-            Status::Ok => c"OK",
-            Status::InvalidArgument => c"INVALID_ARGUMENT",
-            Status::InvalidHandle => c"INVALID_HANDLE",
-            Status::NotLoggedIn => c"NOT_LOGGED_IN",
-            Status::Auth => c"AUTH",
-            Status::SessionExpired => c"SESSION_EXPIRED",
-            Status::RateLimited => c"RATE_LIMITED",
-            Status::Broker => c"BROKER",
-            Status::Network => c"NETWORK",
-            Status::Timeout => c"TIMEOUT",
-            Status::Tls => c"TLS",
-            Status::Protocol => c"PROTOCOL",
-            Status::Unsupported => c"UNSUPPORTED",
-            Status::Internal => c"INTERNAL",
+            Status::Ok => "BROKER_OK".to_string(),
+            other => format!("BROKER_ERR_{}", other.name()),
         }
+    }
+
+    /// The header's `BrokerStatus` enum, every constant with its doc comment,
+    /// in the style cbindgen writes the rest of the header. The header test
+    /// (`make header`) puts it into include/brokerlink.h.
+    #[doc(hidden)]
+    pub fn c_enum() -> String {
+        let mut out = String::from(
+            "/**\n * A status code. Every fallible function returns one as an int32_t. The\n * numbers are stable forever; new ones are only ever appended.\n */\nenum BrokerStatus\n#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L\n  : int32_t\n#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L\n {\n",
+        );
+        for status in Status::ALL {
+            out.push_str("  /**\n");
+            for line in status.doc().lines() {
+                out.push_str(&format!("   *{line}\n"));
+            }
+            out.push_str(&format!(
+                "   */\n  {} = {},\n",
+                status.c_name(),
+                *status as i32
+            ));
+        }
+        out.push_str(concat!(
+            "};\n#ifndef __cplusplus\n#if __STDC_VERSION__ >= 202311L\n",
+            "typedef enum BrokerStatus BrokerStatus;\n#else\ntypedef int32_t BrokerStatus;\n",
+            "#endif // __STDC_VERSION__ >= 202311L\n#endif // __cplusplus\n",
+        ));
+        out
     }
 }
 

@@ -1,44 +1,89 @@
 //! brokerlink: log in to Indian brokers' REST APIs from any language that
 //! can call C, and read the account's profile and funds as JSON.
 //!
-//! The C ABI lives in [`ffi`]; everything else is plain Rust. Data flows one
-//! way: `ffi` (C strings, handles) -> [`session`] (login state, what to do)
-//! -> [`brokers`] (wire requests and replies) -> [`http`] (the transport).
+//! Most programs use the C ABI ([`ffi`], `include/brokerlink.h`). Rust
+//! programs (the `brokerlink` command-line tool, the tests) use the same
+//! operations through [`Session`]:
+//!
+//! ```no_run
+//! let session = brokerlink::Session::new(
+//!     r#"{"broker":"angelone","api_key":"KEY","client_code":"A123456"}"#,
+//! )?;
+//! session.login(r#"{"pin":"1234","totp_secret":"BASE32SECRET"}"#)?;
+//! println!("{}", session.funds()?.available_cash);
+//! # Ok::<(), brokerlink::Error>(())
+//! ```
+//!
+//! Data flows one way: `ffi` (C strings, handles) -> `session` (login
+//! state, what to do) -> `brokers` (wire requests and replies) -> `http`
+//! (the transport). docs/ARCHITECTURE.md maps every module.
 
 #![warn(missing_docs)]
+#![deny(unreachable_pub, dead_code)]
 
-pub mod brokers;
-pub mod config;
-pub mod error;
+mod brokers;
+mod config;
+mod error;
 pub mod ffi;
-pub mod http;
-pub mod log;
-pub mod model;
-pub mod money;
-pub mod netinfo;
-pub mod pacing;
-pub mod secret;
-pub mod session;
-pub mod totp;
+mod http;
+mod log;
+mod model;
+mod money;
+mod netinfo;
+mod operation;
+mod pacing;
+mod secret;
+mod session;
+mod time;
+mod totp;
+
+pub use error::{Error, Result, Status};
+pub use model::{Funds, Imported, LoggedOut, LoginInfo, LoginUrl, Profile, Refreshed};
+pub use money::Money;
+pub use session::Session;
+pub use totp::{TotpCode, TotpSecret};
 
 /// The parsers the fuzz targets (`fuzz/`) and property tests
-/// (`tests/properties.rs`) drive, gathered in one place. Not a stable API.
+/// (`tests/it/properties`) drive, gathered in one place. Not a stable API.
 #[doc(hidden)]
 pub mod fuzzing {
+    pub use crate::brokers::Tokens;
     pub use crate::brokers::angelone::{
-        self, funds_from as angelone_funds_from, jwt_expiry, parse_reply as angelone_parse_reply,
+        funds_from as angelone_funds_from, jwt_expiry, parse_reply as angelone_parse_reply,
         profile_from as angelone_profile_from, tokens_from_reply as angelone_tokens_from_reply,
     };
     pub use crate::brokers::noren::{
-        self, error_for_emsg as noren_error_for_emsg, expiry_from as noren_expiry_from,
+        error_for_emsg as noren_error_for_emsg, expiry_from as noren_expiry_from,
         funds_from as noren_funds_from, parse_reply as noren_parse_reply,
         profile_from as noren_profile_from,
     };
-    pub use crate::config::{parse_config, parse_credentials};
+    pub use crate::config::{Credentials, TotpInput};
     pub use crate::http::{Response, classify_non_json};
-    pub use crate::model::Money;
+    pub use crate::operation::Operation;
     pub use crate::session::state::{
         STATE_VERSION, export as export_state, import as import_state,
     };
-    pub use crate::totp::TotpSecret;
+
+    /// A `broker_new` config, parsed: the shared settings and the broker
+    /// family built from its own keys.
+    #[derive(Debug)]
+    pub struct ConfiguredBroker {
+        _config: crate::config::Config,
+        broker: Box<dyn crate::brokers::Broker>,
+    }
+
+    /// Parses and validates a `broker_new` config.
+    pub fn parse_config(json: &str) -> crate::Result<ConfiguredBroker> {
+        crate::brokers::configure(json).map(|(config, broker)| ConfiguredBroker {
+            _config: config,
+            broker,
+        })
+    }
+
+    impl ConfiguredBroker {
+        /// Parses `broker_login`'s credentials for this broker.
+        pub fn parse_credentials(&self, json: &str) -> crate::Result<Credentials> {
+            crate::brokers::parse_credentials(self.broker.as_ref(), json)
+        }
+    }
 }

@@ -4,16 +4,16 @@
 //! never holds a secret or a body: only names, paths, codes and numbers.
 
 use crate::error::{Error, Result};
-use crate::model::rfc3339_utc;
+use crate::time::rfc3339_utc_millis;
 use std::fmt::Arguments;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 /// How much to log, least to most.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Level {
+pub(crate) enum Level {
     /// A bug (a caught panic).
     Error = 1,
     /// A failed request.
@@ -26,7 +26,7 @@ pub enum Level {
 
 impl Level {
     /// The config name of a level (`log_level`).
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Level::Error => "error",
             Level::Warn => "warn",
@@ -36,7 +36,7 @@ impl Level {
     }
 
     /// The level with this config name; `None` for `"off"` and unknown names.
-    pub fn from_name(name: &str) -> Option<Level> {
+    pub(crate) fn from_name(name: &str) -> Option<Level> {
         [Level::Error, Level::Warn, Level::Info, Level::Debug]
             .into_iter()
             .find(|l| l.name() == name)
@@ -44,12 +44,12 @@ impl Level {
 }
 
 /// A host's log sink: receives the level and one line.
-pub type Callback = Box<dyn Fn(Level, &str) + Send + Sync>;
+pub(crate) type Callback = Box<dyn Fn(Level, &str) + Send + Sync>;
 
 static CALLBACK: RwLock<Option<Arc<Callback>>> = RwLock::new(None);
 
 /// Installs (or, with `None`, removes) the process-wide log callback.
-pub fn set_callback(callback: Option<Callback>) {
+pub(crate) fn set_callback(callback: Option<Callback>) {
     *CALLBACK.write().unwrap_or_else(PoisonError::into_inner) = callback.map(Arc::new);
 }
 
@@ -62,14 +62,14 @@ fn callback() -> Option<Arc<Callback>> {
 }
 
 /// A session's logger: its level and, if configured, its log file.
-pub struct Logger {
+pub(crate) struct Logger {
     level: Option<Level>,
     file: Option<Mutex<File>>,
 }
 
 impl Logger {
     /// A logger at `level` (`None`: off), appending to `path` if given.
-    pub fn open(level: Option<Level>, path: Option<&str>) -> Result<Logger> {
+    pub(crate) fn open(level: Option<Level>, path: Option<&str>) -> Result<Logger> {
         let file = path
             .map(|p| {
                 OpenOptions::new()
@@ -88,18 +88,18 @@ impl Logger {
     }
 
     /// Whether a line at `level` would go anywhere.
-    pub fn enabled(&self, level: Level) -> bool {
+    pub(crate) fn enabled(&self, level: Level) -> bool {
         self.level.is_some_and(|l| level <= l) && (self.file.is_some() || callback().is_some())
     }
 
     /// Writes one line, if `level` is enabled.
-    pub fn log(&self, level: Level, message: Arguments<'_>) {
+    pub(crate) fn log(&self, level: Level, message: Arguments<'_>) {
         if !self.enabled(level) {
             return;
         }
         let line = format!(
             "{} {} {message}",
-            timestamp(SystemTime::now()),
+            rfc3339_utc_millis(SystemTime::now()),
             level.name().to_ascii_uppercase()
         );
         if let Some(file) = &self.file {
@@ -113,7 +113,7 @@ impl Logger {
     }
 
     /// The line for one request.
-    pub fn request(
+    pub(crate) fn request(
         &self,
         operation: &str,
         endpoint: &str,
@@ -144,17 +144,6 @@ impl Logger {
             ),
         );
     }
-}
-
-/// RFC 3339 UTC with milliseconds.
-fn timestamp(now: SystemTime) -> String {
-    let since = now.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let seconds = rfc3339_utc(since.as_secs() as i64);
-    format!(
-        "{}.{:03}Z",
-        seconds.trim_end_matches('Z'),
-        since.subsec_millis()
-    )
 }
 
 #[cfg(test)]

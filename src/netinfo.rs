@@ -7,13 +7,13 @@ use std::net::{IpAddr, Ipv4Addr, UdpSocket};
 /// Where no route exists: the IP header still needs a value.
 const FALLBACK_IP: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 /// Where the machine has no readable MAC: the header still needs a value.
-pub const FALLBACK_MAC: &str = "00:00:00:00:00:00";
+pub(crate) const FALLBACK_MAC: &str = "00:00:00:00:00:00";
 /// A documentation address (RFC 5737): a route lookup target that is never used.
 const ROUTE_PROBE: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1));
 
 /// The local address the kernel would use to reach `target`, or, when the
 /// target is a host name, the address of the default route's interface.
-pub fn outbound_ip(target: Option<IpAddr>) -> IpAddr {
+pub(crate) fn outbound_ip(target: Option<IpAddr>) -> IpAddr {
     let target = target.unwrap_or(ROUTE_PROBE);
     let bind: IpAddr = match target {
         IpAddr::V4(_) => Ipv4Addr::UNSPECIFIED.into(),
@@ -29,7 +29,7 @@ pub fn outbound_ip(target: Option<IpAddr>) -> IpAddr {
 }
 
 /// The MAC of the machine's first non-loopback interface, `aa:bb:cc:dd:ee:ff`.
-pub fn machine_mac() -> String {
+pub(crate) fn machine_mac() -> String {
     match mac_address::get_mac_address() {
         Ok(Some(mac)) => {
             let b = mac.bytes();
@@ -43,7 +43,7 @@ pub fn machine_mac() -> String {
 }
 
 /// The IP literal in a URL's host, if it is one (`localhost` counts as loopback).
-pub fn host_ip(url: &str) -> Option<IpAddr> {
+pub(crate) fn host_ip(url: &str) -> Option<IpAddr> {
     let url = reqwest::Url::parse(url).ok()?;
     match url.host()? {
         url::Host::Ipv4(ip) => Some(ip.into()),

@@ -3,54 +3,14 @@
 //! twenty reads at once) waits its turn instead of being refused.
 
 use crate::error::{Error, Status};
+use crate::operation::Operation;
 use std::collections::VecDeque;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-/// The operations a session performs, each paced on its own.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Operation {
-    /// Logging in.
-    Login,
-    /// Trading the refresh token.
-    Refresh,
-    /// Reading the profile.
-    Profile,
-    /// Reading funds.
-    Funds,
-    /// Logging out.
-    Logout,
-}
-
-impl Operation {
-    /// Every operation.
-    pub const ALL: [Operation; 5] = [
-        Operation::Login,
-        Operation::Refresh,
-        Operation::Profile,
-        Operation::Funds,
-        Operation::Logout,
-    ];
-
-    /// The name used in config (`rate_limits`) and messages.
-    pub fn name(self) -> &'static str {
-        match self {
-            Operation::Login => "login",
-            Operation::Refresh => "refresh",
-            Operation::Profile => "profile",
-            Operation::Funds => "funds",
-            Operation::Logout => "logout",
-        }
-    }
-
-    fn index(self) -> usize {
-        self as usize
-    }
-}
-
 /// At most so many calls in any rolling second and hour; 0 means no limit.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct RateLimit {
+pub(crate) struct RateLimit {
     /// Calls per rolling second.
     pub per_second: u32,
     /// Calls per rolling hour.
@@ -59,13 +19,13 @@ pub struct RateLimit {
 
 impl RateLimit {
     /// No limit.
-    pub const NONE: RateLimit = RateLimit {
+    pub(crate) const NONE: RateLimit = RateLimit {
         per_second: 0,
         per_hour: 0,
     };
 
     /// A per-second and a per-hour limit.
-    pub const fn new(per_second: u32, per_hour: u32) -> RateLimit {
+    pub(crate) const fn new(per_second: u32, per_hour: u32) -> RateLimit {
         RateLimit {
             per_second,
             per_hour,
@@ -75,7 +35,7 @@ impl RateLimit {
 
 /// The pacing state of one session: for each operation, the times of its
 /// recent calls, including slots reserved by callers that are waiting.
-pub struct Pacer {
+pub(crate) struct Pacer {
     limits: [RateLimit; 5],
     history: Mutex<[VecDeque<Instant>; 5]>,
 }
@@ -88,7 +48,7 @@ const HOUR: Duration = Duration::from_secs(3600);
 
 impl Pacer {
     /// A pacer with a limit for each operation.
-    pub fn new(limit_of: impl Fn(Operation) -> RateLimit) -> Pacer {
+    pub(crate) fn new(limit_of: impl Fn(Operation) -> RateLimit) -> Pacer {
         Pacer {
             limits: Operation::ALL.map(limit_of),
             history: Mutex::new(Default::default()),
@@ -97,7 +57,7 @@ impl Pacer {
 
     /// Waits for the operation's turn. Fails at once, without waiting, when
     /// the turn would come after `deadline`.
-    pub fn acquire(&self, op: Operation, deadline: Instant) -> Result<(), Error> {
+    pub(crate) fn acquire(&self, op: Operation, deadline: Instant) -> Result<(), Error> {
         let slot = self.reserve(op, Instant::now(), deadline)?;
         let wait = slot.saturating_duration_since(Instant::now());
         if !wait.is_zero() {

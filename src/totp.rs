@@ -64,7 +64,7 @@ impl TotpSecret {
 }
 
 /// Whether `code` has the shape of a TOTP code (six ASCII digits).
-pub fn is_code_shaped(code: &str) -> bool {
+pub(crate) fn is_code_shaped(code: &str) -> bool {
     code.len() == DIGITS && code.bytes().all(|b| b.is_ascii_digit())
 }
 

@@ -2,17 +2,18 @@
 //! broker's wire requests and the broker's replies into [`crate::model`]
 //! values or [`Error`](crate::error::Error)s. Nothing outside this folder knows a wire field name.
 
-use crate::config::{BrokerConfig, Config, Credentials};
-use crate::error::Result;
+use crate::config::{self, Config, Credentials, Keys};
+use crate::error::{Error, Result};
 use crate::http::Call;
 use crate::model::{Funds, Profile};
-use crate::pacing::{Operation, RateLimit};
+use crate::operation::Operation;
+use crate::pacing::RateLimit;
 use crate::secret::Secret;
 use serde::Serialize;
 use serde_json::Value;
 
-pub mod angelone;
-pub mod noren;
+pub(crate) mod angelone;
+pub(crate) mod noren;
 
 /// The tokens of one logged-in session.
 #[derive(Clone, Debug)]
@@ -63,7 +64,7 @@ impl TokenStyle {
 
 /// One broker family's operations. Implementations hold the config (base
 /// URL, keys, device headers) and no session state: tokens are passed in.
-pub trait Broker: Send + Sync {
+pub(crate) trait Broker: Send + Sync + std::fmt::Debug {
     /// The family's name in results and config: `"angelone"`.
     fn name(&self) -> &'static str;
 
@@ -83,6 +84,10 @@ pub trait Broker: Send + Sync {
     /// Whether the broker can refresh a session without a new login.
     fn can_refresh(&self) -> bool;
 
+    /// Reads `broker_login`'s credentials: the kinds this broker's login
+    /// takes, through the shared key reader (unknown keys are refused after).
+    fn credentials(&self, keys: &mut Keys) -> Result<Credentials>;
+
     /// Logs in and returns the new session's tokens.
     fn login(&self, http: &Call<'_>, credentials: &Credentials) -> Result<Tokens>;
 
@@ -99,18 +104,44 @@ pub trait Broker: Send + Sync {
     fn logout(&self, http: &Call<'_>, tokens: &Tokens) -> Result<()>;
 }
 
-/// The broker family a config names, ready to use.
-pub fn for_config(config: &Config) -> Result<Box<dyn Broker>> {
-    match &config.broker {
-        BrokerConfig::AngelOne(angel) => Ok(Box::new(angelone::AngelOne::new(
-            angel,
-            config.base_url.as_deref(),
-        ))),
-        BrokerConfig::Noren(noren) => Ok(Box::new(noren::Noren::new(
-            noren,
-            config.base_url.as_deref(),
-        )?)),
-    }
+/// Builds a broker family from its own config keys and the shared
+/// `base_url` override.
+type Constructor = fn(&mut Keys, Option<&str>) -> Result<Box<dyn Broker>>;
+
+/// Every broker family: the config's `"broker"` name and its constructor.
+/// Adding a family is adding its folder and a line here.
+const FAMILIES: &[(&str, Constructor)] = &[
+    ("angelone", angelone::AngelOne::from_config),
+    ("noren", noren::Noren::from_config),
+];
+
+/// Parses and validates a `broker_new` config: the shared settings, and the
+/// broker family it names, built from its own keys. Unknown keys are refused.
+pub(crate) fn configure(json: &str) -> Result<(Config, Box<dyn Broker>)> {
+    let mut keys = Keys::parse(json, "config")?;
+    let name = keys.required_str("broker")?;
+    let config = config::parse_shared(&mut keys)?;
+    let (_, construct) = FAMILIES
+        .iter()
+        .find(|(family, _)| *family == name)
+        .ok_or_else(|| {
+            let names: Vec<String> = FAMILIES.iter().map(|(f, _)| format!("\"{f}\"")).collect();
+            Error::invalid_argument(format!(
+                "config key \"broker\" must be one of {}",
+                names.join(", ")
+            ))
+        })?;
+    let broker = construct(&mut keys, config.base_url.as_deref())?;
+    keys.finish()?;
+    Ok((config, broker))
+}
+
+/// Parses `broker_login`'s credentials JSON for a broker.
+pub(crate) fn parse_credentials(broker: &dyn Broker, json: &str) -> Result<Credentials> {
+    let mut keys = Keys::parse(json, "credentials")?;
+    let credentials = broker.credentials(&mut keys)?;
+    keys.finish()?;
+    Ok(credentials)
 }
 
 /// A string field of a JSON object; numbers are taken as their text, and

@@ -3,7 +3,8 @@
 
 use super::{Credentials, RateLimits, TotpInput};
 use crate::error::{Error, Result};
-use crate::pacing::{Operation, RateLimit};
+use crate::operation::Operation;
+use crate::pacing::RateLimit;
 use crate::secret::Secret;
 use crate::totp::{self, TotpSecret};
 use serde_json::{Map, Value};
@@ -131,23 +132,33 @@ impl Keys {
             .transpose()
     }
 
-    /// `code`, or `redirect_url` (the address the browser landed on, whose
-    /// `code` and `client` query parameters are taken), exactly one.
-    pub(crate) fn authorization_code(&mut self) -> Result<Credentials> {
-        let code = self.optional_str("code")?;
+    /// A one-time code from a browser login: the credentials key
+    /// `code_params[0]`, or `redirect_url` (the address the browser landed
+    /// on), whose first non-empty query parameter among `code_params` is the
+    /// code and whose `user_param`, if named, the user id. Exactly one of the
+    /// two. Each broker names its own parameters.
+    pub(crate) fn authorization_code(
+        &mut self,
+        code_params: &[&str],
+        user_param: Option<&str>,
+    ) -> Result<Credentials> {
+        let key = code_params[0];
+        let code = self.optional_str(key)?;
         let redirect = self.optional_str("redirect_url")?.map(Secret::new);
         match (code, redirect) {
-            (Some(code), None) => Ok(Credentials::NorenCode {
+            (Some(code), None) => Ok(Credentials::AuthorizationCode {
                 code: Secret::new(code),
                 user_id: None,
             }),
-            (None, Some(redirect)) => code_from_redirect(redirect.expose()),
-            (Some(_), Some(_)) => Err(Error::invalid_argument(
-                "credentials must have \"code\" or \"redirect_url\", not both",
-            )),
-            (None, None) => Err(Error::invalid_argument(
-                "credentials key \"code\" (or \"redirect_url\", the address the browser login landed on) is missing",
-            )),
+            (None, Some(redirect)) => {
+                code_from_redirect(redirect.expose(), code_params, user_param)
+            }
+            (Some(_), Some(_)) => Err(Error::invalid_argument(format!(
+                "credentials must have \"{key}\" or \"redirect_url\", not both"
+            ))),
+            (None, None) => Err(Error::invalid_argument(format!(
+                "credentials key \"{key}\" (or \"redirect_url\", the address the browser login landed on) is missing"
+            ))),
         }
     }
 
@@ -209,9 +220,13 @@ impl Keys {
     }
 }
 
-/// The `code` (or Flattrade's `request_code`) and `client` query parameters
-/// of the address the broker's browser login redirected to.
-fn code_from_redirect(redirect: &str) -> Result<Credentials> {
+/// The code and user id query parameters of the address a broker's
+/// browser login redirected to.
+fn code_from_redirect(
+    redirect: &str,
+    code_params: &[&str],
+    user_param: Option<&str>,
+) -> Result<Credentials> {
     let url = reqwest::Url::parse(redirect).map_err(|_| {
         Error::invalid_argument("credentials key \"redirect_url\" is not a valid URL")
     })?;
@@ -220,16 +235,18 @@ fn code_from_redirect(redirect: &str) -> Result<Credentials> {
             .find(|(key, value)| key == name && !value.is_empty())
             .map(|(_, value)| value.into_owned())
     };
-    let code = param("code")
-        .or_else(|| param("request_code"))
+    let code = code_params
+        .iter()
+        .find_map(|name| param(name))
         .ok_or_else(|| {
-            Error::invalid_argument(
-                "credentials key \"redirect_url\" has no \"code\" query parameter",
-            )
+            Error::invalid_argument(format!(
+                "credentials key \"redirect_url\" has no \"{}\" query parameter",
+                code_params[0]
+            ))
         })?;
-    Ok(Credentials::NorenCode {
+    Ok(Credentials::AuthorizationCode {
         code: Secret::new(code),
-        user_id: param("client"),
+        user_id: user_param.and_then(param),
     })
 }
 

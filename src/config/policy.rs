@@ -3,11 +3,12 @@
 
 use super::Keys;
 use crate::error::Result;
-use crate::pacing::{Operation, RateLimit};
+use crate::operation::Operation;
+use crate::pacing::RateLimit;
 
 /// How a session refreshes, retries and paces itself.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Policy {
+pub(crate) struct Policy {
     /// Refresh before expiry and after a `SESSION_EXPIRED` reply.
     pub auto_refresh: bool,
     /// Retries of a failed read (profile, funds).
@@ -33,7 +34,7 @@ impl Default for Policy {
 /// The `rate_limits` config: the broker's published limits with overrides,
 /// or no pacing at all.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub enum RateLimits {
+pub(crate) enum RateLimits {
     /// The broker's published limits.
     #[default]
     BrokerDefaults,
@@ -45,7 +46,7 @@ pub enum RateLimits {
 
 impl RateLimits {
     /// The limit for an operation, given the broker's default.
-    pub fn limit(&self, op: Operation, broker_default: RateLimit) -> RateLimit {
+    pub(crate) fn limit(&self, op: Operation, broker_default: RateLimit) -> RateLimit {
         match self {
             RateLimits::Off => RateLimit::NONE,
             RateLimits::BrokerDefaults => broker_default,

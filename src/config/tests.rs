@@ -1,4 +1,20 @@
+//! The whole `broker_new` config as `brokers::configure` reads it: the
+//! shared keys here, and each family's own through its constructor.
+
 use super::*;
+use crate::brokers::{self, Broker};
+
+fn parse_config(json: &str) -> Result<Config> {
+    brokers::configure(json).map(|(config, _)| config)
+}
+
+fn broker(json: &str) -> Box<dyn Broker> {
+    brokers::configure(json).expect("a valid config").1
+}
+
+fn parse_credentials(broker: &dyn Broker, json: &str) -> Result<Credentials> {
+    brokers::parse_credentials(broker, json)
+}
 
 const ANGEL: &str = r#"{"broker":"angelone","api_key":"k","client_code":"C1"}"#;
 
@@ -7,11 +23,10 @@ fn minimal_angel_config_gets_defaults() {
     let c = parse_config(ANGEL).unwrap();
     assert_eq!(c.timeout, DEFAULT_TIMEOUT);
     assert!(c.base_url.is_none());
-    let BrokerConfig::AngelOne(a) = c.broker else {
-        panic!("an Angel One config")
-    };
-    assert_eq!(a.client_code, "C1");
-    assert!(a.device.local_ip.is_none());
+    let described = broker(ANGEL).describe();
+    assert_eq!(described["user_id"], "C1");
+    let local_ip = described["local_ip"].as_str().unwrap();
+    assert!(local_ip.parse::<std::net::IpAddr>().is_ok(), "{local_ip}");
 }
 
 #[test]
@@ -66,35 +81,35 @@ fn base_url_rules() {
 #[test]
 fn device_overrides_are_validated() {
     let base = r#""broker":"angelone","api_key":"k","client_code":"C""#;
-    let c = parse_config(&format!(
+    let described = broker(&format!(
         r#"{{{base},"local_ip":"10.0.0.5","mac_address":"AA-BB-CC-DD-EE-0F"}}"#
     ))
-    .unwrap();
-    let BrokerConfig::AngelOne(a) = c.broker else {
-        panic!("an Angel One config")
-    };
-    assert_eq!(a.device.mac_address.as_deref(), Some("aa:bb:cc:dd:ee:0f"));
+    .describe();
+    assert_eq!(described["mac_address"], "aa:bb:cc:dd:ee:0f");
+    assert_eq!(described["local_ip"], "10.0.0.5");
+    assert_eq!(described["public_ip"], "10.0.0.5");
     assert!(parse_config(&format!(r#"{{{base},"local_ip":"10.0.0"}}"#)).is_err());
     assert!(parse_config(&format!(r#"{{{base},"mac_address":"aa:bb"}}"#)).is_err());
 }
 
 #[test]
 fn credentials_need_exactly_one_totp_form() {
-    let c = parse_config(ANGEL).unwrap().broker;
-    assert!(parse_credentials(&c, r#"{"pin":"1234","totp":"123456"}"#).is_ok());
-    assert!(parse_credentials(&c, r#"{"pin":"1234","totp_secret":"JBSWY3DPEHPK3PXP"}"#).is_ok());
+    let broker = broker(ANGEL);
+    let c = broker.as_ref();
+    assert!(parse_credentials(c, r#"{"pin":"1234","totp":"123456"}"#).is_ok());
+    assert!(parse_credentials(c, r#"{"pin":"1234","totp_secret":"JBSWY3DPEHPK3PXP"}"#).is_ok());
     let both = r#"{"pin":"1234","totp":"123456","totp_secret":"JBSWY3DPEHPK3PXP"}"#;
     assert!(
-        parse_credentials(&c, both)
+        parse_credentials(c, both)
             .unwrap_err()
             .message
             .contains("not both")
     );
-    assert!(parse_credentials(&c, r#"{"pin":"1234"}"#).is_err());
-    let short = parse_credentials(&c, r#"{"pin":"1234","totp":"12345"}"#).unwrap_err();
+    assert!(parse_credentials(c, r#"{"pin":"1234"}"#).is_err());
+    let short = parse_credentials(c, r#"{"pin":"1234","totp":"12345"}"#).unwrap_err();
     assert!(short.message.contains("six digits") && !short.message.contains("12345"));
     assert!(
-        parse_credentials(&c, r#"{"totp":"123456"}"#)
+        parse_credentials(c, r#"{"totp":"123456"}"#)
             .unwrap_err()
             .message
             .contains("pin")
@@ -130,11 +145,12 @@ const NOREN: &str = r#"{"broker":"noren","preset":"zebu","client_id":"c","secret
 
 #[test]
 fn noren_config_defaults_to_oauth() {
-    let BrokerConfig::Noren(n) = parse_config(NOREN).unwrap().broker else {
-        panic!("a Noren config")
-    };
-    assert_eq!((n.preset.as_str(), n.auth), ("zebu", NorenAuth::OAuth));
-    assert!(n.supports_refresh.is_none());
+    let described = broker(NOREN).describe();
+    assert_eq!(
+        (&described["preset"], &described["auth"]),
+        (&"zebu".into(), &"oauth".into())
+    );
+    assert_eq!(described["supports_refresh"], true, "the preset's");
     let err = parse_config(r#"{"broker":"noren","preset":"zebu","auth":"sso"}"#).unwrap_err();
     assert!(err.message.contains("\"auth\""));
     let err =
@@ -148,9 +164,12 @@ fn noren_config_defaults_to_oauth() {
 
 #[test]
 fn noren_code_from_code_or_redirect_url() {
-    let c = parse_config(NOREN).unwrap().broker;
-    let code = |json: &str| match parse_credentials(&c, json) {
-        Ok(Credentials::NorenCode { code, user_id }) => Ok((code.expose().to_string(), user_id)),
+    let broker = broker(NOREN);
+    let c = broker.as_ref();
+    let code = |json: &str| match parse_credentials(c, json) {
+        Ok(Credentials::AuthorizationCode { code, user_id }) => {
+            Ok((code.expose().to_string(), user_id))
+        }
         Ok(other) => panic!("{other:?}"),
         Err(e) => Err(e.message),
     };
@@ -179,12 +198,13 @@ fn noren_code_from_code_or_redirect_url() {
 
 #[test]
 fn noren_password_credentials() {
-    let c = parse_config(r#"{"broker":"noren","preset":"shoonya","auth":"password"}"#)
-        .unwrap()
-        .broker;
+    let broker = broker(
+        r#"{"broker":"noren","preset":"shoonya","auth":"password","user_id":"U1","vendor_code":"U1_U","api_secret":"s"}"#,
+    );
+    let c = broker.as_ref();
     assert!(matches!(
-        parse_credentials(&c, r#"{"password":"p","totp":"123456"}"#),
-        Ok(Credentials::NorenPassword { .. })
+        parse_credentials(c, r#"{"password":"p","totp":"123456"}"#),
+        Ok(Credentials::PasswordTotp { .. })
     ));
-    assert!(parse_credentials(&c, r#"{"code":"x"}"#).is_err());
+    assert!(parse_credentials(c, r#"{"code":"x"}"#).is_err());
 }

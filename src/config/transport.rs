@@ -9,7 +9,7 @@ use reqwest::Url;
 
 /// How the session reaches the broker and what it records.
 #[derive(Debug, Default)]
-pub struct TransportConfig {
+pub(crate) struct TransportConfig {
     /// Extra trusted CA certificates, PEM (`ca_file` and `ca_pem`).
     pub extra_ca_pem: Vec<u8>,
     /// An http(s) proxy URL, possibly with credentials (so a secret).
@@ -86,7 +86,7 @@ fn validate_proxy(text: &str) -> Result<Secret> {
 
 /// Checks a base URL: http(s), no query or fragment, and plain http only
 /// for loopback hosts. Returns it without a trailing `/`.
-pub fn validate_base_url(text: &str) -> Result<String> {
+pub(crate) fn validate_base_url(text: &str) -> Result<String> {
     Ok(validate_url("base_url", text)?
         .trim_end_matches('/')
         .to_string())
@@ -94,7 +94,7 @@ pub fn validate_base_url(text: &str) -> Result<String> {
 
 /// Checks the URL in config key `key` by the rules of [`validate_base_url`],
 /// and returns it unchanged (a login page's trailing `/` matters).
-pub fn validate_url(key: &str, text: &str) -> Result<String> {
+pub(crate) fn validate_url(key: &str, text: &str) -> Result<String> {
     let bad = |why: &str| Error::invalid_argument(format!("config key \"{key}\" {why}"));
     let url = Url::parse(text).map_err(|_| bad("is not a valid URL"))?;
     if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {

@@ -18,7 +18,7 @@ macro_rules! fallible {
 pub(crate) use fallible;
 
 /// Runs `body`, turning a panic into an [`Status::Internal`] error.
-pub fn catch(body: impl FnOnce() -> Result<String>) -> Result<String> {
+pub(super) fn catch(body: impl FnOnce() -> Result<String>) -> Result<String> {
     catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|_| Err(panic_error()))
 }
 
@@ -26,7 +26,7 @@ pub fn catch(body: impl FnOnce() -> Result<String>) -> Result<String> {
 ///
 /// # Safety
 /// `out_json` is NULL or points to writable storage for one pointer.
-pub unsafe fn respond(out_json: *mut *mut c_char, outcome: Result<String>) -> i32 {
+pub(super) unsafe fn respond(out_json: *mut *mut c_char, outcome: Result<String>) -> i32 {
     let (status, json) = match outcome {
         Ok(json) => (Status::Ok, json),
         Err(error) => (error.status, error.to_json()),
@@ -39,7 +39,7 @@ pub unsafe fn respond(out_json: *mut *mut c_char, outcome: Result<String>) -> i3
 }
 
 /// Runs the body of an infallible export, returning `fallback` on a panic.
-pub fn infallible<T>(fallback: T, body: impl FnOnce() -> T) -> T {
+pub(super) fn infallible<T>(fallback: T, body: impl FnOnce() -> T) -> T {
     catch_unwind(AssertUnwindSafe(body)).unwrap_or(fallback)
 }
 
@@ -53,7 +53,7 @@ fn panic_error() -> Error {
 
 /// Hands a string to C. JSON never holds a NUL byte (serde escapes it), but
 /// a stray one is replaced rather than trusted.
-pub fn into_c_string(text: String) -> *mut c_char {
+pub(super) fn into_c_string(text: String) -> *mut c_char {
     let c = CString::new(text).unwrap_or_else(|e| {
         let mut bytes = e.into_vec();
         bytes.retain(|b| *b != 0);
@@ -67,7 +67,7 @@ pub fn into_c_string(text: String) -> *mut c_char {
 /// # Safety
 /// `ptr` is NULL or points to a NUL-terminated string that stays valid and
 /// unchanged for the lifetime `'a`.
-pub unsafe fn read_str<'a>(ptr: *const c_char, name: &str) -> Result<&'a str> {
+pub(super) unsafe fn read_str<'a>(ptr: *const c_char, name: &str) -> Result<&'a str> {
     if ptr.is_null() {
         return Err(Error::invalid_argument(format!("{name} is NULL")));
     }
@@ -86,7 +86,7 @@ pub unsafe fn read_str<'a>(ptr: *const c_char, name: &str) -> Result<&'a str> {
 ///
 /// # Safety
 /// `ptr` is NULL or came from [`into_c_string`] and was not freed before.
-pub unsafe fn free_c_string(ptr: *mut c_char) {
+pub(super) unsafe fn free_c_string(ptr: *mut c_char) {
     if ptr.is_null() {
         return;
     }

@@ -16,7 +16,7 @@ fn registry() -> &'static Registry {
 }
 
 /// Registers a session and returns its id (never 0, never reused).
-pub fn insert(session: Session) -> usize {
+pub(super) fn insert(session: Session) -> usize {
     static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
     registry()
@@ -28,7 +28,7 @@ pub fn insert(session: Session) -> usize {
 
 /// The session behind an id. The registry lock is released before the
 /// caller uses it, so a slow call never blocks other sessions or `free`.
-pub fn get(id: usize) -> Result<Arc<Session>> {
+pub(super) fn get(id: usize) -> Result<Arc<Session>> {
     if id == 0 {
         return Err(Error::new(
             Status::InvalidHandle,
@@ -51,7 +51,7 @@ pub fn get(id: usize) -> Result<Arc<Session>> {
 /// Unregisters a session. Calls in flight keep their `Arc` and finish; the
 /// session (and its HTTP client) is dropped when the last one returns.
 /// Returns whether the id was registered.
-pub fn remove(id: usize) -> bool {
+pub(super) fn remove(id: usize) -> bool {
     let removed = registry()
         .write()
         .unwrap_or_else(PoisonError::into_inner)

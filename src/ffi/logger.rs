@@ -32,11 +32,25 @@ pub type BrokerLogCallback =
 /// previous callback.
 #[unsafe(no_mangle)]
 pub extern "C" fn broker_set_logger(callback: BrokerLogCallback, user: *mut c_void) {
+    // SAFETY: the host promised a callback that takes these arguments.
+    set_logger(callback, user, |cb, level, line, user| unsafe {
+        cb(level, line, user)
+    })
+}
+
+/// Installs `callback`, of either calling convention, as the process-wide
+/// logger (NULL removes it), behind the panic boundary. `invoke` calls it
+/// with a line's level, text and the host's `user` pointer.
+pub(crate) fn set_logger<F: Copy + Send + Sync + 'static>(
+    callback: Option<F>,
+    user: *mut c_void,
+    invoke: fn(F, i32, *const c_char, *mut c_void),
+) {
+    // A raw pointer is not Send; the host owns what it points to.
     let user = user as usize;
     infallible((), || {
         install_logger(callback.map(|cb| -> LineSink {
-            // SAFETY: the host promised a callback that takes these arguments.
-            Arc::new(move |level, line| unsafe { cb(level, line, user as *mut c_void) })
+            Arc::new(move |level, line| invoke(cb, level, line, user as *mut c_void))
         }))
     })
 }
@@ -45,7 +59,7 @@ pub extern "C" fn broker_set_logger(callback: BrokerLogCallback, user: *mut c_vo
 pub(crate) type LineSink = Arc<dyn Fn(i32, *const c_char) + Send + Sync>;
 
 /// Installs a sink for log lines, turning each into a C string.
-pub(crate) fn install_logger(sink: Option<LineSink>) {
+fn install_logger(sink: Option<LineSink>) {
     log::set_callback(sink.map(|sink| -> log::Callback {
         Box::new(move |level: Level, line: &str| {
             if let Ok(line) = CString::new(line) {

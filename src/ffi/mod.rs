@@ -17,7 +17,6 @@ pub use logger::{
     BROKER_LOG_DEBUG, BROKER_LOG_ERROR, BROKER_LOG_INFO, BROKER_LOG_WARN, BrokerLogCallback,
     broker_set_logger,
 };
-pub(crate) use logger::{LineSink, install_logger};
 
 /// Major version of the library and of this header.
 pub const BROKERLINK_VERSION_MAJOR: u32 = 0;
@@ -27,41 +26,6 @@ pub const BROKERLINK_VERSION_MINOR: u32 = 1;
 pub const BROKERLINK_VERSION_PATCH: u32 = 0;
 /// The ABI version this header describes: compare with broker_abi_version().
 pub const BROKERLINK_ABI_VERSION: u32 = (BROKERLINK_VERSION_MAJOR << 16) | BROKERLINK_VERSION_MINOR;
-
-/// A status code. Every fallible function returns one as an int32_t. The
-/// numbers are stable forever; new ones are only ever appended.
-#[repr(i32)]
-#[allow(non_camel_case_types, dead_code)]
-pub enum BrokerStatus {
-    /// Success.
-    BROKER_OK = 0,
-    /// A caller mistake: NULL, bad UTF-8, bad JSON, a missing, mistyped or unknown key.
-    BROKER_ERR_INVALID_ARGUMENT = 1,
-    /// The session handle is NULL, was freed, or never came from broker_new.
-    BROKER_ERR_INVALID_HANDLE = 2,
-    /// The operation needs broker_login first.
-    BROKER_ERR_NOT_LOGGED_IN = 3,
-    /// The broker refused the credentials, the API key, or this machine's IP.
-    BROKER_ERR_AUTH = 4,
-    /// The broker's session ended and could not be refreshed: log in again.
-    BROKER_ERR_SESSION_EXPIRED = 5,
-    /// Too many requests: wait and retry.
-    BROKER_ERR_RATE_LIMITED = 6,
-    /// Any other error the broker reported (see broker_code, broker_message).
-    BROKER_ERR_BROKER = 7,
-    /// The broker could not be reached, or the connection broke.
-    BROKER_ERR_NETWORK = 8,
-    /// The broker did not answer within the configured timeout.
-    BROKER_ERR_TIMEOUT = 9,
-    /// TLS failed: certificate, handshake or protocol version.
-    BROKER_ERR_TLS = 10,
-    /// The broker's reply could not be understood.
-    BROKER_ERR_PROTOCOL = 11,
-    /// This broker has no such operation.
-    BROKER_ERR_UNSUPPORTED = 12,
-    /// A bug inside brokerlink (a caught panic); the session is unchanged.
-    BROKER_ERR_INTERNAL = 13,
-}
 
 /// An opaque session handle from broker_new. Never dereference it: it is an
 /// id, and a freed or unknown one is reported as BROKER_ERR_INVALID_HANDLE.

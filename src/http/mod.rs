@@ -20,11 +20,11 @@ use proxy::with_proxy;
 
 /// Largest reply body read; a larger one is a protocol error, so a broken or
 /// hostile server cannot exhaust the host's memory.
-pub const MAX_BODY_BYTES: usize = 1 << 20;
+pub(crate) const MAX_BODY_BYTES: usize = 1 << 20;
 
 /// The HTTP method of a broker call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Method {
+pub(crate) enum Method {
     /// GET, no body.
     Get,
     /// POST with a body.
@@ -33,7 +33,7 @@ pub enum Method {
 
 /// One request, as a broker module builds it. Header values and the body are
 /// [`Secret`]s because they carry tokens, keys and PINs.
-pub struct Request {
+pub(crate) struct Request {
     /// GET or POST.
     pub method: Method,
     /// The full URL.
@@ -55,14 +55,14 @@ pub struct Response {
 }
 
 /// A kept-alive HTTP client with the session's timeout.
-pub struct Transport {
+pub(crate) struct Transport {
     client: reqwest::blocking::Client,
     timeout: Duration,
 }
 
 /// One library call's view of the transport: every request it sends, its
 /// retries and its waits share one deadline, the call's total timeout.
-pub struct Call<'a> {
+pub(crate) struct Call<'a> {
     transport: &'a Transport,
     deadline: Instant,
     /// The last request's path and HTTP status, kept only when logging.
@@ -71,7 +71,7 @@ pub struct Call<'a> {
 
 impl Call<'_> {
     /// Sends a request, giving it whatever time the call has left.
-    pub fn send(&self, request: &Request) -> Result<Response> {
+    pub(crate) fn send(&self, request: &Request) -> Result<Response> {
         let result = self.transport.send_by(request, self.deadline);
         let status = match &result {
             Ok(response) => Some(response.status),
@@ -84,21 +84,21 @@ impl Call<'_> {
     }
 
     /// The path and HTTP status of the last request sent, for the log.
-    pub fn last_request(&self) -> (String, Option<u16>) {
+    pub(crate) fn last_request(&self) -> (String, Option<u16>) {
         self.last
             .as_ref()
             .map_or_else(|| ("-".to_string(), None), |last| last.borrow().clone())
     }
 
     /// When the call's time runs out.
-    pub fn deadline(&self) -> Instant {
+    pub(crate) fn deadline(&self) -> Instant {
         self.deadline
     }
 }
 
 impl Transport {
     /// A client whose calls each take at most `timeout`, connect included.
-    pub fn new(timeout: Duration, config: &TransportConfig) -> Result<Transport> {
+    pub(crate) fn new(timeout: Duration, config: &TransportConfig) -> Result<Transport> {
         install_crypto_provider();
         let mut builder = reqwest::blocking::Client::builder()
             .user_agent(concat!("brokerlink/", env!("CARGO_PKG_VERSION")))
@@ -130,7 +130,7 @@ impl Transport {
 
     /// Starts a call: its deadline is now plus the configured timeout.
     /// `logged` keeps each request's path and status for the log line.
-    pub fn call(&self, logged: bool) -> Call<'_> {
+    pub(crate) fn call(&self, logged: bool) -> Call<'_> {
         Call {
             transport: self,
             deadline: Instant::now() + self.timeout,
@@ -138,13 +138,8 @@ impl Transport {
         }
     }
 
-    /// The configured total timeout of one call.
-    pub fn timeout(&self) -> Duration {
-        self.timeout
-    }
-
     /// The error for a call whose time ran out.
-    pub fn timed_out(&self) -> Error {
+    pub(crate) fn timed_out(&self) -> Error {
         Error::new(
             Status::Timeout,
             format!(

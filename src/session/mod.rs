@@ -11,14 +11,14 @@ mod refresh;
 pub(crate) mod state;
 
 use crate::brokers::{self, Broker, Tokens};
-use crate::config::{self, BrokerConfig, Policy};
+use crate::config::Policy;
 use crate::error::{Error, Result, Status};
 use crate::http::{Call, Transport};
 use crate::log::{Level, Logger};
-use crate::model::{
-    Funds, Imported, LoggedOut, LoginInfo, LoginUrl, Profile, Refreshed, rfc3339_utc, unix_now,
-};
-use crate::pacing::{Operation, Pacer};
+use crate::model::{Funds, Imported, LoggedOut, LoginInfo, LoginUrl, Profile, Refreshed};
+use crate::operation::Operation;
+use crate::pacing::Pacer;
+use crate::time::{next_day_end, rfc3339_utc, unix_now};
 use refresh::RefreshGate;
 use serde_json::Value;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -26,7 +26,6 @@ use std::time::{Duration, Instant};
 
 /// A broker session: config, HTTP client, pacing and the current tokens.
 pub struct Session {
-    broker_config: BrokerConfig,
     broker: Box<dyn Broker>,
     http: Transport,
     policy: Policy,
@@ -39,8 +38,7 @@ pub struct Session {
 impl Session {
     /// A logged-out session from `broker_new`'s config JSON.
     pub fn new(config_json: &str) -> Result<Session> {
-        let config = config::parse_config(config_json)?;
-        let broker = brokers::for_config(&config)?;
+        let (config, broker) = brokers::configure(config_json)?;
         let http = Transport::new(config.timeout, &config.transport)?;
         let log = Logger::open(
             config.transport.log_level,
@@ -49,7 +47,6 @@ impl Session {
         let limits = config.policy.rate_limits.clone();
         let pacer = Pacer::new(|op| limits.limit(op, broker.rate_limit(op)));
         Ok(Session {
-            broker_config: config.broker,
             broker,
             http,
             policy: config.policy,
@@ -75,7 +72,7 @@ impl Session {
     /// Logs in with `broker_login`'s credentials JSON. Never retried: a
     /// repeated login can lock an account.
     pub fn login(&self, credentials_json: &str) -> Result<LoginInfo> {
-        let credentials = config::parse_credentials(&self.broker_config, credentials_json)?;
+        let credentials = brokers::parse_credentials(self.broker.as_ref(), credentials_json)?;
         let call = self.call();
         self.pacer.acquire(Operation::Login, call.deadline())?;
         let tokens = self.attempt(Operation::Login, &call, || {
@@ -294,19 +291,6 @@ fn expires_within(tokens: &Tokens, margin: Duration) -> bool {
         .is_some_and(|at| unix_now() + margin.as_secs() as i64 >= at)
 }
 
-/// India Standard Time is UTC+05:30 all year.
-const IST_OFFSET_SECONDS: i64 = 19_800;
-
-/// The first moment after `now` that is `minutes` after midnight IST.
-fn next_day_end(now: i64, minutes: u32) -> i64 {
-    let local = now + IST_OFFSET_SECONDS;
-    let mut end = local - local.rem_euclid(86_400) + i64::from(minutes) * 60;
-    if end <= local {
-        end += 86_400;
-    }
-    end - IST_OFFSET_SECONDS
-}
-
 /// Jittered exponential backoff: 200 ms, 400 ms, 800 ms… (capped at 5 s),
 /// each scaled by a random factor in [0.5, 1); at least a second after a
 /// rate-limit reply, since the brokers' windows are one second long.
@@ -327,18 +311,6 @@ fn backoff(retry: u32, error: &Error) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn day_end_is_the_next_midnight_ist() {
-        // 2026-11-23T12:00:00Z is 17:30 IST; midnight IST is 18:30 UTC.
-        let noon_utc = 1_795_435_200;
-        assert_eq!(next_day_end(noon_utc, 0), noon_utc + 6 * 3600 + 1800);
-        // 15:30 IST (10:00 UTC) the same day.
-        assert_eq!(next_day_end(noon_utc, 15 * 60 + 30), noon_utc + 22 * 3600);
-        // Exactly at the day end, the next one is a day later.
-        let midnight_ist = noon_utc + 6 * 3600 + 1800;
-        assert_eq!(next_day_end(midnight_ist, 0), midnight_ist + 86_400);
-    }
 
     #[test]
     fn backoff_grows_with_jitter_and_respects_rate_limit_windows() {

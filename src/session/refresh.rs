@@ -6,7 +6,7 @@ use super::Session;
 use crate::brokers::Tokens;
 use crate::error::{Error, Result, Status};
 use crate::http::Call;
-use crate::pacing::Operation;
+use crate::operation::Operation;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Instant;
 

@@ -5,8 +5,8 @@
 use crate::brokers::{TokenStyle, Tokens};
 use crate::config::Keys;
 use crate::error::{Error, Result, Status};
-use crate::model::rfc3339_utc;
 use crate::secret::Secret;
+use crate::time::rfc3339_utc;
 use serde::Serialize;
 
 /// The format version written by this library and the only one it reads.

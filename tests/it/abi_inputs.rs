@@ -3,12 +3,13 @@
 //! error and a non-zero status, never a crash.
 
 use crate::support::*;
+use brokerlink::Status;
 use brokerlink::ffi::*;
 use std::ffi::{CStr, c_char};
 
-const INVALID_ARGUMENT: i32 = BrokerStatus::BROKER_ERR_INVALID_ARGUMENT as i32;
-const INVALID_HANDLE: i32 = BrokerStatus::BROKER_ERR_INVALID_HANDLE as i32;
-const NOT_LOGGED_IN: i32 = BrokerStatus::BROKER_ERR_NOT_LOGGED_IN as i32;
+const INVALID_ARGUMENT: i32 = Status::InvalidArgument as i32;
+const INVALID_HANDLE: i32 = Status::InvalidHandle as i32;
+const NOT_LOGGED_IN: i32 = Status::NotLoggedIn as i32;
 
 const OFFLINE_CONFIG: &str =
     r#"{"broker":"angelone","api_key":"k","client_code":"C1","base_url":"http://127.0.0.1:9"}"#;

@@ -3,7 +3,7 @@
 
 use crate::support::angel_paths::{LOGIN, LOGOUT, PROFILE, REFRESH, RMS};
 use crate::support::*;
-use brokerlink::ffi::BrokerStatus::*;
+use brokerlink::Status;
 use brokersim::{AngelAccount, Fault, FaultTimes};
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -63,7 +63,7 @@ fn full_flow_login_profile_rms_refresh_logout() {
     assert_eq!(refreshed.ok()["user_id"], "D12345");
     handle.rms().ok();
     assert_eq!(handle.logout().ok()["logged_out"], true);
-    handle.rms().err(s(BROKER_ERR_NOT_LOGGED_IN));
+    handle.rms().err(s(Status::NotLoggedIn));
     // The handle stays usable for a new login.
     handle.login(&angel_credentials()).ok();
     handle.rms().ok();
@@ -152,11 +152,11 @@ fn wrong_pin_is_auth_with_broker_code() {
     let reply = handle.login(&format!(
         r#"{{"pin":"9999","totp_secret":"{DEMO_TOTP_SECRET}"}}"#
     ));
-    let e = reply.err(s(BROKER_ERR_AUTH));
+    let e = reply.err(s(Status::Auth));
     assert_eq!(e["broker_code"], "AB1007");
     assert!(e["message"].as_str().unwrap().contains("pin"));
     assert!(!reply.text.contains("9999"));
-    handle.rms().err(s(BROKER_ERR_NOT_LOGGED_IN));
+    handle.rms().err(s(Status::NotLoggedIn));
 }
 
 #[test]
@@ -172,7 +172,7 @@ fn wrong_totp_is_auth_with_broker_code() {
         other
     };
     let e = handle.login(&format!(r#"{{"pin":"1234","totp":"{wrong}"}}"#));
-    let json = e.err(s(BROKER_ERR_AUTH));
+    let json = e.err(s(Status::Auth));
     assert_eq!(json["broker_code"], "AB1050");
     assert!(json["message"].as_str().unwrap().contains("TOTP"));
 }
@@ -183,7 +183,7 @@ fn unknown_api_key_is_auth() {
     let config = angel_config(&sim, "").replace(&AngelAccount::demo().api_key, "not-a-key");
     let handle = Handle::new(&config);
     let e = handle.login(&angel_credentials());
-    assert_eq!(e.err(s(BROKER_ERR_AUTH))["broker_code"], "AB1034");
+    assert_eq!(e.err(s(Status::Auth))["broker_code"], "AB1034");
 }
 
 #[test]
@@ -192,7 +192,7 @@ fn a_failed_login_keeps_the_previous_session() {
     let handle = angel_session(&sim);
     handle
         .login(r#"{"pin":"0000","totp":"000000"}"#)
-        .err(s(BROKER_ERR_AUTH));
+        .err(s(Status::Auth));
     handle.rms().ok();
 }
 
@@ -202,7 +202,7 @@ fn expired_token_is_session_expired_and_refresh_revives_it() {
     let handle = angel_session_with(&sim, RAW);
     sim.expire_angel_sessions("D12345");
     let e = handle.rms();
-    let json = e.err(s(BROKER_ERR_SESSION_EXPIRED));
+    let json = e.err(s(Status::SessionExpired));
     assert_eq!(json["broker_code"], "AG8002");
     handle.refresh().ok();
     handle.rms().ok();
@@ -215,7 +215,7 @@ fn refresh_with_a_dead_refresh_token_keeps_the_old_tokens() {
     let handle = angel_session(&sim);
     sim.expire_angel_refresh_tokens("D12345");
     let e = handle.refresh();
-    let json = e.err(s(BROKER_ERR_SESSION_EXPIRED));
+    let json = e.err(s(Status::SessionExpired));
     assert_eq!(json["broker_code"], "AB8051");
     assert!(json["message"].as_str().unwrap().contains("log in again"));
     // The access token was not touched and still works.
@@ -229,9 +229,9 @@ fn logout_revokes_the_token_at_the_broker() {
     handle.logout().ok();
     let tokens_used = sim.requests_to(LOGOUT).len();
     assert_eq!(tokens_used, 1);
-    handle.rms().err(s(BROKER_ERR_NOT_LOGGED_IN));
+    handle.rms().err(s(Status::NotLoggedIn));
     // Logging out twice is a local NOT_LOGGED_IN, not a broker call.
-    handle.logout().err(s(BROKER_ERR_NOT_LOGGED_IN));
+    handle.logout().err(s(Status::NotLoggedIn));
     assert_eq!(sim.requests_to(LOGOUT).len(), 1);
 }
 
@@ -250,7 +250,7 @@ fn logout_of_an_already_expired_session_succeeds() {
         FaultTimes::Next(1),
     );
     handle.logout().ok();
-    handle.rms().err(s(BROKER_ERR_NOT_LOGGED_IN));
+    handle.rms().err(s(Status::NotLoggedIn));
 }
 
 #[test]
@@ -258,7 +258,7 @@ fn logout_that_fails_on_the_network_keeps_the_session() {
     let sim = sim();
     let handle = angel_session(&sim);
     sim.inject(LOGOUT, Fault::Reset, FaultTimes::Next(1));
-    handle.logout().err(s(BROKER_ERR_NETWORK));
+    handle.logout().err(s(Status::Network));
     handle.rms().ok();
     handle.logout().ok();
 }
@@ -273,7 +273,7 @@ fn rate_limit_text_reply_is_rate_limited_and_retryable() {
         .iter()
         .find(|r| r.status != 0)
         .expect("the simulator rate-limits getRMS");
-    let json = limited.err(s(BROKER_ERR_RATE_LIMITED));
+    let json = limited.err(s(Status::RateLimited));
     assert_eq!(json["http_status"], 403);
     assert_eq!(json["retryable"], true);
     assert_eq!(
@@ -297,7 +297,7 @@ fn injected_429_is_rate_limited() {
         },
         FaultTimes::Next(1),
     );
-    handle.rms().err(s(BROKER_ERR_RATE_LIMITED));
+    handle.rms().err(s(Status::RateLimited));
     handle.rms().ok();
 }
 
@@ -307,7 +307,7 @@ fn html_firewall_page_is_a_retryable_broker_error() {
     let handle = angel_session_with(&sim, RAW);
     sim.inject(RMS, Fault::HtmlFirewall, FaultTimes::Next(1));
     let e = handle.rms();
-    let json = e.err(s(BROKER_ERR_BROKER));
+    let json = e.err(s(Status::Broker));
     assert!(json["message"].as_str().unwrap().contains("firewall"));
     assert_eq!(json["retryable"], true);
     handle.rms().ok();
@@ -320,7 +320,7 @@ fn empty_reply_is_protocol_error() {
     sim.inject(PROFILE, Fault::EmptyBody, FaultTimes::Next(1));
     let e = handle.profile();
     assert!(
-        e.err(s(BROKER_ERR_PROTOCOL))["message"]
+        e.err(s(Status::Protocol))["message"]
             .as_str()
             .unwrap()
             .contains("empty")
@@ -333,7 +333,7 @@ fn truncated_json_is_protocol_error() {
     let sim = sim();
     let handle = angel_session_with(&sim, RAW);
     sim.inject(RMS, Fault::TruncatedJson, FaultTimes::Next(1));
-    handle.rms().err(s(BROKER_ERR_PROTOCOL));
+    handle.rms().err(s(Status::Protocol));
     handle.rms().ok();
 }
 
@@ -350,7 +350,7 @@ fn http_400_for_bad_headers_is_a_broker_error_with_status() {
         },
         FaultTimes::Next(1),
     );
-    assert_eq!(handle.rms().err(s(BROKER_ERR_BROKER))["http_status"], 400);
+    assert_eq!(handle.rms().err(s(Status::Broker))["http_status"], 400);
 }
 
 #[test]
@@ -383,7 +383,7 @@ fn docs_style_replies_with_string_booleans_and_lists_are_read() {
         FaultTimes::Next(1),
     );
     let e = handle.rms();
-    let json = e.err(s(BROKER_ERR_BROKER));
+    let json = e.err(s(Status::Broker));
     assert_eq!(json["broker_code"], "AB1004");
     assert_eq!(json["retryable"], true);
 }
@@ -423,7 +423,7 @@ fn garbage_in_an_rms_field_is_protocol_error_naming_the_field() {
     let handle = angel_session(&sim);
     let e = handle.rms();
     assert!(
-        e.err(s(BROKER_ERR_PROTOCOL))["message"]
+        e.err(s(Status::Protocol))["message"]
             .as_str()
             .unwrap()
             .contains("\"net\"")
@@ -438,7 +438,7 @@ fn connection_refused_is_network_error() {
     );
     let handle = Handle::new(&config);
     let e = handle.login(&angel_credentials());
-    let json = e.err(s(BROKER_ERR_NETWORK));
+    let json = e.err(s(Status::Network));
     assert_eq!(json["retryable"], true);
 }
 
@@ -450,7 +450,7 @@ fn a_server_that_never_answers_times_out_within_the_timeout() {
     let started = Instant::now();
     let e = handle.rms();
     let elapsed = started.elapsed();
-    e.err(s(BROKER_ERR_TIMEOUT));
+    e.err(s(Status::Timeout));
     // The config's timeout is 3000 ms: the call must not hang past it (with slack for a loaded machine).
     assert!(
         elapsed < Duration::from_millis(3000 + 2000),
@@ -464,7 +464,7 @@ fn a_reset_connection_is_network_error_and_the_session_recovers() {
     let sim = sim();
     let handle = angel_session_with(&sim, RAW);
     sim.inject(PROFILE, Fault::Reset, FaultTimes::Next(1));
-    handle.profile().err(s(BROKER_ERR_NETWORK));
+    handle.profile().err(s(Status::Network));
     handle.profile().ok();
 }
 
@@ -483,7 +483,7 @@ fn gateway_errors_for_a_bad_token_are_session_expired() {
         FaultTimes::Next(1),
     );
     let e = handle.profile();
-    let json = e.err(s(BROKER_ERR_SESSION_EXPIRED));
+    let json = e.err(s(Status::SessionExpired));
     assert_eq!(
         (json["broker_code"].as_str(), json["http_status"].as_u64()),
         (Some("AG8001"), Some(401))
@@ -506,7 +506,7 @@ fn unregistered_ip_is_auth() {
     );
     let e = handle.rms();
     assert!(
-        e.err(s(BROKER_ERR_AUTH))["message"]
+        e.err(s(Status::Auth))["message"]
             .as_str()
             .unwrap()
             .contains("IP")

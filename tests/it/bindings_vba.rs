@@ -9,7 +9,6 @@
 
 use crate::bindings_support::*;
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::Command;
 
 const BAS: &str = "bindings/vba/BrokerLink.bas";
 
@@ -142,27 +141,6 @@ fn return_matches(vba: &str, rust: &str) -> bool {
         "LongPtr" => rust.starts_with('*'),
         _ => false,
     }
-}
-
-/// The library's exported function names, from its dynamic symbol table.
-fn exported_symbols() -> BTreeSet<String> {
-    require_tool("nm", &["--version"], "binutils");
-    let listing = run_ok(
-        Command::new("nm")
-            .args(["-D", "--defined-only"])
-            .arg(library_path()),
-        "listing the cdylib's exports with nm",
-    );
-    listing
-        .stdout
-        .lines()
-        .filter_map(
-            |line| match line.split_whitespace().collect::<Vec<_>>()[..] {
-                [_, "T", name] => Some(name.to_string()),
-                _ => None,
-            },
-        )
-        .collect()
 }
 
 /// The Win32 functions the module may declare, with their signatures.

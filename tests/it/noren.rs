@@ -2,7 +2,7 @@
 //! every preset and login kind, what went over the wire, and every error.
 
 use crate::support::*;
-use brokerlink::ffi::BrokerStatus::*;
+use brokerlink::Status;
 use brokersim::{Fault, FaultTimes, NorenAccount, PasswordState};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -69,7 +69,7 @@ fn every_preset_runs_login_profile_funds_logout() {
             funds.text
         );
         assert_eq!(handle.logout().ok()["logged_out"], true);
-        handle.rms().err(s(BROKER_ERR_NOT_LOGGED_IN));
+        handle.rms().err(s(Status::NotLoggedIn));
     }
 }
 
@@ -150,13 +150,13 @@ fn login_url_per_preset() {
         Handle::new(r#"{"broker":"noren","preset":"kambala","client_id":"c","secret":"s"}"#)
             .login_url();
     assert!(
-        kambala.err(s(BROKER_ERR_INVALID_ARGUMENT))["message"]
+        kambala.err(s(Status::InvalidArgument))["message"]
             .as_str()
             .unwrap()
             .contains("oauth_url")
     );
     let password = Handle::new(&quickauth_config(&sim, "")).login_url();
-    password.err(s(BROKER_ERR_UNSUPPORTED));
+    password.err(s(Status::Unsupported));
 }
 
 #[test]
@@ -203,7 +203,7 @@ fn wrong_checksum_is_auth() {
     let config = noren_config(&sim, "shoonya", "").replace("shoonya-secret", "wrong-secret");
     let handle = Handle::new(&config);
     let reply = handle.login(&format!(r#"{{"code":"{}"}}"#, noren_code(&sim, "shoonya")));
-    let e = reply.err(s(BROKER_ERR_AUTH));
+    let e = reply.err(s(Status::Auth));
     assert!(
         e["broker_message"]
             .as_str()
@@ -223,13 +223,13 @@ fn reused_and_expired_codes_are_auth() {
         first.login(&format!(r#"{{"code":"{code}"}}"#)).ok();
         let second = Handle::new(&noren_config(&sim, preset, ""));
         let e = second.login(&format!(r#"{{"code":"{code}"}}"#));
-        assert_eq!(e.err(s(BROKER_ERR_AUTH))["http_status"], 200, "{preset}");
+        assert_eq!(e.err(s(Status::Auth))["http_status"], 200, "{preset}");
         let stale = noren_code(&sim, preset);
         sim.expire_noren_codes();
         second
             .login(&format!(r#"{{"code":"{stale}"}}"#))
-            .err(s(BROKER_ERR_AUTH));
-        second.rms().err(s(BROKER_ERR_NOT_LOGGED_IN));
+            .err(s(Status::Auth));
+        second.rms().err(s(Status::NotLoggedIn));
     }
 }
 
@@ -240,7 +240,7 @@ fn expired_session_is_session_expired() {
     sim.expire_noren_sessions("tradesmart", &NorenAccount::demo("tradesmart").user_id);
     let e = handle.rms();
     assert!(
-        e.err(s(BROKER_ERR_SESSION_EXPIRED))["broker_message"]
+        e.err(s(Status::SessionExpired))["broker_message"]
             .as_str()
             .unwrap()
             .contains("Session Expired")
@@ -263,7 +263,7 @@ fn zebu_refreshes_and_others_say_unsupported() {
         let handle = noren_session(&sim, preset);
         let e = handle.refresh();
         assert!(
-            e.err(s(BROKER_ERR_UNSUPPORTED))["message"]
+            e.err(s(Status::Unsupported))["message"]
                 .as_str()
                 .unwrap()
                 .contains("log in again"),
@@ -286,7 +286,7 @@ fn a_refused_refresh_keeps_the_session() {
         },
         FaultTimes::Next(1),
     );
-    zebu.refresh().err(s(BROKER_ERR_SESSION_EXPIRED));
+    zebu.refresh().err(s(Status::SessionExpired));
     zebu.rms().ok();
 }
 
@@ -369,7 +369,7 @@ fn quickauth_failures_are_auth_with_advice() {
         demo.totp_secret
     ));
     assert!(
-        wrong.err(s(BROKER_ERR_AUTH))["broker_message"]
+        wrong.err(s(Status::Auth))["broker_message"]
             .as_str()
             .unwrap()
             .contains("Wrong Password")
@@ -379,14 +379,14 @@ fn quickauth_failures_are_auth_with_advice() {
         r#"{{"password":"{}","totp":"000000"}}"#,
         demo.password
     ));
-    bad_otp.err(s(BROKER_ERR_AUTH));
+    bad_otp.err(s(Status::Auth));
     let vendor = Handle::new(&quickauth_config(&sim, "").replace(&demo.vendor_code, "OLD_VC"));
     let reply = vendor.login(&format!(
         r#"{{"password":"{}","totp_secret":"{}"}}"#,
         demo.password, demo.totp_secret
     ));
     assert!(
-        reply.err(s(BROKER_ERR_AUTH))["message"]
+        reply.err(s(Status::Auth))["message"]
             .as_str()
             .unwrap()
             .contains("vendor_code")
@@ -408,12 +408,12 @@ fn expired_or_forced_password_change_is_auth_telling_what_to_do() {
             r#"{{"password":"{}","totp_secret":"{}"}}"#,
             account.password, account.totp_secret
         ));
-        let message = reply.err(s(BROKER_ERR_AUTH))["message"]
+        let message = reply.err(s(Status::Auth))["message"]
             .as_str()
             .unwrap()
             .to_owned();
         assert!(message.contains(needle), "{message}");
-        handle.rms().err(s(BROKER_ERR_NOT_LOGGED_IN));
+        handle.rms().err(s(Status::NotLoggedIn));
     }
 }
 
@@ -436,12 +436,12 @@ fn forced_password_reset_on_a_successful_quickauth_is_auth() {
         body: r#"{"stat":"Ok","susertoken":"tok","uname":"x","actid":"NSHO01","spasswordreset":"Y"}"#.into() }, FaultTimes::Next(1));
     let reply = handle.login(r#"{"password":"p","totp":"123456"}"#);
     assert!(
-        reply.err(s(BROKER_ERR_AUTH))["message"]
+        reply.err(s(Status::Auth))["message"]
             .as_str()
             .unwrap()
             .contains("password change")
     );
-    handle.rms().err(s(BROKER_ERR_NOT_LOGGED_IN));
+    handle.rms().err(s(Status::NotLoggedIn));
 }
 
 #[test]
@@ -475,7 +475,7 @@ fn flattrade_login_uses_its_token_service_and_jkey() {
     assert!(jdata(&limits.body).1.is_some());
     // A used request code is refused, with Flattrade's empty emsg.
     let again = handle.login(&format!(r#"{{"code":"{code}"}}"#));
-    again.err(s(BROKER_ERR_AUTH));
+    again.err(s(Status::Auth));
     handle.rms().ok();
 }
 
@@ -522,7 +522,7 @@ fn not_ok_replies_are_classified_by_emsg_whatever_the_status() {
             FaultTimes::Next(1),
         );
         let reply = handle.rms();
-        let e = reply.err(s(BROKER_ERR_BROKER));
+        let e = reply.err(s(Status::Broker));
         assert_eq!(
             (e["retryable"].as_bool(), e["http_status"].as_u64()),
             (Some(true), Some(status as u64))
@@ -537,11 +537,11 @@ fn not_ok_replies_are_classified_by_emsg_whatever_the_status() {
         },
         FaultTimes::Next(1),
     );
-    handle.rms().err(s(BROKER_ERR_BROKER));
+    handle.rms().err(s(Status::Broker));
     sim.inject(&limits, Fault::HtmlFirewall, FaultTimes::Next(1));
-    handle.rms().err(s(BROKER_ERR_BROKER));
+    handle.rms().err(s(Status::Broker));
     sim.inject(&limits, Fault::TruncatedJson, FaultTimes::Next(1));
-    handle.rms().err(s(BROKER_ERR_PROTOCOL));
+    handle.rms().err(s(Status::Protocol));
     handle.rms().ok();
 }
 
@@ -605,7 +605,7 @@ fn config_mistakes_name_the_key() {
     ];
     for (config, needle) in cases {
         let (reply, _) = new_session(config);
-        let message = reply.err(s(BROKER_ERR_INVALID_ARGUMENT))["message"]
+        let message = reply.err(s(Status::InvalidArgument))["message"]
             .as_str()
             .unwrap()
             .to_owned();

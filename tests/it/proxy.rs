@@ -11,7 +11,7 @@
 use crate::support::angel_paths::{LOGIN, LOGOUT, PROFILE, REFRESH, RMS};
 use crate::support::proxy::Proxy;
 use crate::support::*;
-use brokerlink::ffi::BrokerStatus::*;
+use brokerlink::Status;
 use brokersim::{Sim, SimOptions, SimTls};
 use serde_json::{Value, json};
 
@@ -99,7 +99,7 @@ fn config_proxy_tunnels_https_with_connect_and_certificates_are_still_checked() 
     sim.clear_log();
     let handle = Handle::new(&angel_config(&sim, &proxy_key(&proxy.url())));
     let reply = handle.login(&angel_credentials());
-    let message = reply.err(s(BROKER_ERR_TLS))["message"].as_str().unwrap();
+    let message = reply.err(s(Status::Tls))["message"].as_str().unwrap();
     assert!(
         message.contains("not signed by a trusted authority"),
         "{message}"
@@ -137,7 +137,7 @@ fn proxy_credentials_in_the_url_are_sent_for_http_and_https() {
 /// the proxy and the "proxy" key, never the password.
 #[track_caller]
 fn assert_proxy_refused(reply: &Reply) {
-    let error = reply.err(s(BROKER_ERR_NETWORK));
+    let error = reply.err(s(Status::Network));
     let message = error["message"].as_str().unwrap();
     assert!(
         message.contains("proxy") && message.contains("407") && message.contains("\"proxy\""),
@@ -175,7 +175,7 @@ fn a_proxy_that_is_not_listening_is_a_network_error() {
     let url = format!("http://trader:{PROXY_PASSWORD}@127.0.0.1:{}", closed_port());
     let handle = Handle::new(&angel_config(&sim, &format!("{},{RAW}", proxy_key(&url))));
     let reply = handle.login(&angel_credentials());
-    reply.err(s(BROKER_ERR_NETWORK));
+    reply.err(s(Status::Network));
     assert!(!reply.text.contains(PROXY_PASSWORD), "{}", reply.text);
     assert!(sim.requests().is_empty());
 }
@@ -190,7 +190,7 @@ fn a_proxy_url_that_is_not_http_is_an_invalid_argument_that_hides_the_password()
     ] {
         let (reply, handle) = new_session(&angel_config(&sim, &proxy_key(&url)));
         assert!(handle.is_none());
-        let error = reply.err(s(BROKER_ERR_INVALID_ARGUMENT));
+        let error = reply.err(s(Status::InvalidArgument));
         assert!(
             error["message"].as_str().unwrap().contains("\"proxy\""),
             "{}",
@@ -358,9 +358,7 @@ fn a_proxy_that_cannot_reach_an_https_broker_is_a_network_error_naming_the_proxy
     );
     let handle = Handle::new(&config);
     let reply = handle.login(&angel_credentials());
-    let message = reply.err(s(BROKER_ERR_NETWORK))["message"]
-        .as_str()
-        .unwrap();
+    let message = reply.err(s(Status::Network))["message"].as_str().unwrap();
     assert!(
         message.contains("the proxy would not open a connection"),
         "{message}"

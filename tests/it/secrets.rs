@@ -293,7 +293,7 @@ fn noren_never_leaks_a_secret() {
 
 #[test]
 fn debug_strings_of_parsed_config_and_credentials_hide_secrets() {
-    use brokerlink::config::{parse_config, parse_credentials};
+    use brokerlink::fuzzing::parse_config;
     let config = parse_config(
         r#"{"broker":"noren","preset":"zebu","client_id":"c","secret":"Sec-Ret-77","api_secret":"Api-Sec-88","proxy":"http://u:Pr0xy-Pw@127.0.0.1:3128"}"#,
     )
@@ -305,11 +305,9 @@ fn debug_strings_of_parsed_config_and_credentials_hide_secrets() {
     let angel =
         parse_config(r#"{"broker":"angelone","api_key":"Key-Zz-99","client_code":"C"}"#).unwrap();
     assert!(!format!("{angel:?}").contains("Key-Zz-99"));
-    let credentials = parse_credentials(
-        &angel.broker,
-        r#"{"pin":"8642","totp_secret":"KRUGS4ZANFZSAYJAONSWG4TFOQ"}"#,
-    )
-    .unwrap();
+    let credentials = angel
+        .parse_credentials(r#"{"pin":"8642","totp_secret":"KRUGS4ZANFZSAYJAONSWG4TFOQ"}"#)
+        .unwrap();
     let text = format!("{credentials:?}");
     assert!(
         !text.contains("8642") && !text.contains("KRUGS4ZA"),

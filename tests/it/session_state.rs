@@ -2,7 +2,7 @@
 //! resumed elsewhere keeps working, and a bad state never changes a session.
 
 use crate::support::*;
-use brokerlink::ffi::BrokerStatus::*;
+use brokerlink::Status;
 use serde_json::Value;
 
 #[test]
@@ -36,7 +36,7 @@ fn exported_state_resumes_in_a_new_session() {
 fn export_needs_a_login() {
     let sim = sim();
     let handle = Handle::new(&angel_config(&sim, ""));
-    handle.export().err(s(BROKER_ERR_NOT_LOGGED_IN));
+    handle.export().err(s(Status::NotLoggedIn));
 }
 
 /// A state that imports nowhere, and the error it must give.
@@ -59,11 +59,11 @@ fn state_for(sim: &brokersim::Sim, patch: impl FnOnce(&mut Value)) -> String {
 
 #[test]
 fn malformed_state_is_invalid_argument_and_changes_nothing() {
-    assert_rejected("{", s(BROKER_ERR_INVALID_ARGUMENT), "not valid JSON");
-    assert_rejected("[]", s(BROKER_ERR_INVALID_ARGUMENT), "JSON object");
+    assert_rejected("{", s(Status::InvalidArgument), "not valid JSON");
+    assert_rejected("[]", s(Status::InvalidArgument), "JSON object");
     assert_rejected(
         r#"{"broker":"angelone"}"#,
-        s(BROKER_ERR_INVALID_ARGUMENT),
+        s(Status::InvalidArgument),
         "not a brokerlink session state",
     );
 }
@@ -82,7 +82,7 @@ fn wrong_version_broker_or_base_url_is_invalid_argument() {
     ];
     for (patch, needle) in cases {
         let reply = handle.import(&state_for(&sim, patch));
-        let message = reply.err(s(BROKER_ERR_INVALID_ARGUMENT))["message"]
+        let message = reply.err(s(Status::InvalidArgument))["message"]
             .as_str()
             .unwrap()
             .to_owned();
@@ -98,7 +98,7 @@ fn expired_state_is_session_expired_and_changes_nothing() {
     let state = state_for(&sim, |v| v["access_expires_at"] = 1_000_000.into());
     let reply = handle.import(&state);
     assert!(
-        reply.err(s(BROKER_ERR_SESSION_EXPIRED))["message"]
+        reply.err(s(Status::SessionExpired))["message"]
             .as_str()
             .unwrap()
             .contains("log in again")
@@ -113,7 +113,7 @@ fn null_state_is_invalid_argument() {
     let mut out = std::ptr::null_mut();
     let status =
         unsafe { brokerlink::ffi::broker_session_import(handle.0, std::ptr::null(), &mut out) };
-    Reply::take(status, out).err(s(BROKER_ERR_INVALID_ARGUMENT));
+    Reply::take(status, out).err(s(Status::InvalidArgument));
     handle.rms().ok();
 }
 

@@ -4,7 +4,7 @@
 
 use crate::support::angel_paths::{LOGIN, LOGOUT, PROFILE, REFRESH, RMS};
 use crate::support::*;
-use brokerlink::ffi::BrokerStatus::*;
+use brokerlink::Status;
 use brokersim::{Fault, FaultTimes, Sim, SimOptions};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -59,7 +59,7 @@ fn auto_refresh_false_reports_the_expiry() {
     let sim = sim();
     let handle = angel_session_with(&sim, r#""auto_refresh":false"#);
     sim.expire_angel_sessions("D12345");
-    handle.rms().err(s(BROKER_ERR_SESSION_EXPIRED));
+    handle.rms().err(s(Status::SessionExpired));
     assert!(sim.requests_to(REFRESH).is_empty());
 }
 
@@ -71,7 +71,7 @@ fn a_refresh_that_fails_keeps_the_tokens_says_log_in_and_is_not_repeated() {
     sim.expire_angel_sessions("D12345");
     sim.expire_angel_refresh_tokens("D12345");
     let reply = handle.rms();
-    let e = reply.err(s(BROKER_ERR_SESSION_EXPIRED));
+    let e = reply.err(s(Status::SessionExpired));
     assert!(
         e["message"].as_str().unwrap().contains("log in again"),
         "{}",
@@ -82,14 +82,14 @@ fn a_refresh_that_fails_keeps_the_tokens_says_log_in_and_is_not_repeated() {
         before,
         "the old tokens are untouched"
     );
-    handle.profile().err(s(BROKER_ERR_SESSION_EXPIRED));
+    handle.profile().err(s(Status::SessionExpired));
     assert_eq!(
         sim.requests_to(REFRESH).len(),
         1,
         "a refused refresh is not asked again"
     );
     // An explicit refresh does ask again; a new login fixes everything.
-    handle.refresh().err(s(BROKER_ERR_SESSION_EXPIRED));
+    handle.refresh().err(s(Status::SessionExpired));
     assert_eq!(sim.requests_to(REFRESH).len(), 2);
     handle.login(&angel_credentials()).ok();
     handle.rms().ok();
@@ -115,7 +115,7 @@ fn reads_are_retried_on_transient_failures() {
     sim.clear_log();
     sim.inject(RMS, bad_gateway, FaultTimes::Next(3));
     let e = handle.rms();
-    assert_eq!(e.err(s(BROKER_ERR_BROKER))["http_status"], 502);
+    assert_eq!(e.err(s(Status::Broker))["http_status"], 502);
     assert_eq!(sim.requests_to(RMS).len(), 3, "max_retries defaults to 2");
     handle.rms().ok();
 }
@@ -139,12 +139,12 @@ fn max_retries_zero_and_non_retryable_errors_are_not_retried() {
     let sim = sim();
     let handle = angel_session_with(&sim, r#""max_retries":0,"rate_limits":"off""#);
     sim.inject(RMS, Fault::Reset, FaultTimes::Next(1));
-    handle.rms().err(s(BROKER_ERR_NETWORK));
+    handle.rms().err(s(Status::Network));
     assert_eq!(sim.requests_to(RMS).len(), 1);
     let retrying = angel_session_with(&sim, UNPACED);
     sim.clear_log();
     sim.inject(RMS, Fault::TruncatedJson, FaultTimes::Next(1));
-    retrying.rms().err(s(BROKER_ERR_PROTOCOL));
+    retrying.rms().err(s(Status::Protocol));
     assert_eq!(
         sim.requests_to(RMS).len(),
         1,
@@ -157,16 +157,14 @@ fn login_refresh_and_logout_are_never_retried() {
     let sim = sim();
     let handle = Handle::new(&angel_config(&sim, UNPACED));
     sim.inject(LOGIN, Fault::Reset, FaultTimes::Next(1));
-    handle
-        .login(&angel_credentials())
-        .err(s(BROKER_ERR_NETWORK));
+    handle.login(&angel_credentials()).err(s(Status::Network));
     assert_eq!(sim.requests_to(LOGIN).len(), 1);
     handle.login(&angel_credentials()).ok();
     sim.inject(REFRESH, Fault::Reset, FaultTimes::Next(1));
-    handle.refresh().err(s(BROKER_ERR_NETWORK));
+    handle.refresh().err(s(Status::Network));
     assert_eq!(sim.requests_to(REFRESH).len(), 1);
     sim.inject(LOGOUT, Fault::Reset, FaultTimes::Next(1));
-    handle.logout().err(s(BROKER_ERR_NETWORK));
+    handle.logout().err(s(Status::Network));
     assert_eq!(sim.requests_to(LOGOUT).len(), 1);
     handle.rms().ok();
 }
@@ -203,7 +201,7 @@ fn a_turn_that_would_come_after_the_timeout_fails_fast() {
     sim.clear_log();
     handle.rms().ok();
     let reply = handle.rms(); // its turn is a second away: past the 0.8 s timeout
-    let e = reply.err(s(BROKER_ERR_RATE_LIMITED));
+    let e = reply.err(s(Status::RateLimited));
     assert!(
         e["message"].as_str().unwrap().contains("funds"),
         "{}",
@@ -230,7 +228,7 @@ fn rate_limit_config_is_validated() {
         (r#""day_end_ist":"25:00""#, "day_end_ist"),
     ] {
         let (reply, _) = new_session(&angel_config(&sim, bad));
-        let message = reply.err(s(BROKER_ERR_INVALID_ARGUMENT))["message"]
+        let message = reply.err(s(Status::InvalidArgument))["message"]
             .as_str()
             .unwrap()
             .to_owned();
@@ -258,15 +256,15 @@ fn fails_within_timeout(sim: &Sim, fault: Fault, status: i32) {
 #[test]
 fn every_fault_ends_within_the_timeout_and_the_session_recovers() {
     let sim = sim();
-    let timeout = s(BROKER_ERR_TIMEOUT);
+    let timeout = s(Status::Timeout);
     fails_within_timeout(&sim, Fault::Hang, timeout);
     fails_within_timeout(&sim, Fault::EndlessBody, timeout);
     fails_within_timeout(&sim, Fault::Delay(Duration::from_secs(5)), timeout);
-    fails_within_timeout(&sim, Fault::Reset, s(BROKER_ERR_NETWORK));
-    fails_within_timeout(&sim, Fault::HtmlFirewall, s(BROKER_ERR_BROKER));
-    fails_within_timeout(&sim, Fault::EmptyBody, s(BROKER_ERR_PROTOCOL));
-    fails_within_timeout(&sim, Fault::TruncatedJson, s(BROKER_ERR_PROTOCOL));
-    fails_within_timeout(&sim, Fault::RateLimitText, s(BROKER_ERR_RATE_LIMITED));
+    fails_within_timeout(&sim, Fault::Reset, s(Status::Network));
+    fails_within_timeout(&sim, Fault::HtmlFirewall, s(Status::Broker));
+    fails_within_timeout(&sim, Fault::EmptyBody, s(Status::Protocol));
+    fails_within_timeout(&sim, Fault::TruncatedJson, s(Status::Protocol));
+    fails_within_timeout(&sim, Fault::RateLimitText, s(Status::RateLimited));
 }
 
 #[test]
@@ -288,7 +286,7 @@ fn a_reply_over_one_mebibyte_is_refused() {
     );
     let reply = handle.rms();
     assert!(
-        reply.err(s(BROKER_ERR_PROTOCOL))["message"]
+        reply.err(s(Status::Protocol))["message"]
             .as_str()
             .unwrap()
             .contains("1 MiB")
@@ -410,7 +408,7 @@ fn freeing_a_session_while_other_threads_use_it_is_clean() {
                     };
                     calls.fetch_add(1, Ordering::Relaxed);
                     statuses.push(reply.status);
-                    if reply.status == s(BROKER_ERR_INVALID_HANDLE) {
+                    if reply.status == s(Status::InvalidHandle) {
                         break;
                     }
                 }
@@ -428,7 +426,7 @@ fn freeing_a_session_while_other_threads_use_it_is_clean() {
         // Every call before the free succeeded; after it, only INVALID_HANDLE.
         let first_invalid = statuses
             .iter()
-            .position(|&st| st == s(BROKER_ERR_INVALID_HANDLE))
+            .position(|&st| st == s(Status::InvalidHandle))
             .unwrap();
         assert!(
             statuses[..first_invalid].iter().all(|&st| st == 0),
@@ -437,5 +435,5 @@ fn freeing_a_session_while_other_threads_use_it_is_clean() {
     }
     Handle(raw as *mut brokerlink::ffi::BrokerSession)
         .rms()
-        .err(s(BROKER_ERR_INVALID_HANDLE));
+        .err(s(Status::InvalidHandle));
 }

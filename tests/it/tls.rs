@@ -1,14 +1,14 @@
 //! TLS through the C ABI against `brokersim` over HTTPS: the extra CA from
 //! `ca_file` / `ca_pem` makes the whole flow work; without it, and for a
 //! certificate for another host or an expired one, calls fail with
-//! `BROKER_ERR_TLS` and a message that says which check failed (and carries
+//! `Status::Tls` and a message that says which check failed (and carries
 //! no secret). TLS 1.2 works, a server that offers only TLS 1.1 is refused,
 //! plain `http://` is only for loopback, and there is no switch that turns
 //! verification off.
 
 use crate::support::angel_paths::{LOGIN, LOGOUT, PROFILE, REFRESH, RMS};
 use crate::support::*;
-use brokerlink::ffi::BrokerStatus::*;
+use brokerlink::Status;
 use brokersim::{AngelAccount, NorenAccount, Sim, SimOptions, SimTls, TlsVersions};
 use std::io::{Read, Write};
 use std::net::TcpListener;
@@ -49,7 +49,7 @@ fn ca_pem_key(sim: &Sim) -> String {
 fn angel_login_tls_error(config: &str) -> String {
     let handle = Handle::new(config);
     let reply = handle.login(&angel_credentials());
-    let error = reply.err(s(BROKER_ERR_TLS));
+    let error = reply.err(s(Status::Tls));
     assert_eq!(error["retryable"], false, "{}", reply.text);
     let demo = AngelAccount::demo();
     for secret in [demo.api_key.as_str(), demo.pin.as_str(), DEMO_TOTP_SECRET] {
@@ -158,7 +158,7 @@ fn a_noren_code_exchange_without_the_ca_is_a_tls_error() {
     let sim = https_sim(SimTls::Valid);
     let handle = Handle::new(&noren_config(&sim, "kambala", RAW));
     let reply = handle.login(&format!(r#"{{"code":"{}"}}"#, noren_code(&sim, "kambala")));
-    let message = reply.err(s(BROKER_ERR_TLS))["message"].as_str().unwrap();
+    let message = reply.err(s(Status::Tls))["message"].as_str().unwrap();
     assert!(
         message.contains("not signed by a trusted authority"),
         "{message}"
@@ -276,14 +276,14 @@ fn a_ca_file_that_is_missing_or_holds_no_certificate_is_an_invalid_argument() {
     for extra in [missing_key, garbage.key(), bad_pem.key()] {
         let (reply, handle) = new_session(&angel_config(&sim, &extra));
         assert!(handle.is_none());
-        let message = reply.err(s(BROKER_ERR_INVALID_ARGUMENT))["message"]
+        let message = reply.err(s(Status::InvalidArgument))["message"]
             .as_str()
             .unwrap()
             .to_owned();
         assert!(message.contains("\"ca_file\""), "{extra}: {message}");
     }
     let (reply, _) = new_session(&angel_config(&sim, r#""ca_pem":"not a certificate""#));
-    let message = reply.err(s(BROKER_ERR_INVALID_ARGUMENT))["message"]
+    let message = reply.err(s(Status::InvalidArgument))["message"]
         .as_str()
         .unwrap();
     assert!(message.contains("\"ca_pem\""), "{message}");
@@ -299,7 +299,7 @@ fn plain_http_is_refused_except_to_loopback_hosts() {
         )
     };
     let (reply, _) = new_session(&angel("http://apiconnect.angelone.in"));
-    let message = reply.err(s(BROKER_ERR_INVALID_ARGUMENT))["message"]
+    let message = reply.err(s(Status::InvalidArgument))["message"]
         .as_str()
         .unwrap();
     assert!(
@@ -308,7 +308,7 @@ fn plain_http_is_refused_except_to_loopback_hosts() {
     );
     let noren = r#"{"broker":"noren","preset":"zebu","client_id":"c","secret":"s","oauth_url":"http://go.mynt.in/OAuthlogin/authorize/oauth"}"#;
     let (reply, _) = new_session(noren);
-    let message = reply.err(s(BROKER_ERR_INVALID_ARGUMENT))["message"]
+    let message = reply.err(s(Status::InvalidArgument))["message"]
         .as_str()
         .unwrap();
     assert!(
@@ -337,7 +337,7 @@ fn there_is_no_switch_that_turns_verification_off() {
         for value in ["true", "false"] {
             let (reply, handle) = new_session(&angel_config(&sim, &format!(r#""{key}":{value}"#)));
             assert!(handle.is_none(), "{key}");
-            let message = reply.err(s(BROKER_ERR_INVALID_ARGUMENT))["message"]
+            let message = reply.err(s(Status::InvalidArgument))["message"]
                 .as_str()
                 .unwrap();
             assert_eq!(message, format!("unknown config key \"{key}\""));

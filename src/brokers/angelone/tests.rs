@@ -9,14 +9,14 @@ fn reply(status: u16, body: &str) -> Response {
     }
 }
 
-fn error(op: Op, status: u16, body: &str) -> Error {
+fn error(op: Operation, status: u16, body: &str) -> Error {
     parse_reply(op, &reply(status, body)).unwrap_err()
 }
 
 #[test]
 fn service_envelope_success_returns_data() {
     let data = parse_reply(
-        Op::Session,
+        Operation::Funds,
         &reply(
             200,
             r#"{"status":true,"message":"SUCCESS","errorcode":"","data":{"a":1}}"#,
@@ -25,7 +25,7 @@ fn service_envelope_success_returns_data() {
     .unwrap();
     assert_eq!(data["a"], 1);
     let logout = parse_reply(
-        Op::Session,
+        Operation::Funds,
         &reply(
             200,
             r#"{"status":true,"message":"SUCCESS","errorcode":"","data":""}"#,
@@ -38,7 +38,7 @@ fn service_envelope_success_returns_data() {
 #[test]
 fn string_false_and_null_are_accepted() {
     let e = error(
-        Op::Login,
+        Operation::Login,
         200,
         r#"{"status":"false","message":"Invalid totp","errorcode":"AB1050","data":"null"}"#,
     );
@@ -46,7 +46,7 @@ fn string_false_and_null_are_accepted() {
     assert_eq!(e.broker_code.as_deref(), Some("AB1050"));
     assert_eq!(e.broker_message.as_deref(), Some("Invalid totp"));
     let ok = parse_reply(
-        Op::Session,
+        Operation::Funds,
         &reply(200, r#"{"status":"true","data":"null"}"#),
     )
     .unwrap();
@@ -59,7 +59,7 @@ fn gateway_envelope_token_errors_are_session_expired() {
         let body = format!(
             r#"{{"success":false,"message":"Invalid Token","errorCode":"{code}","data":""}}"#
         );
-        let e = error(Op::Session, 401, &body);
+        let e = error(Operation::Funds, 401, &body);
         assert_eq!(e.status, Status::SessionExpired, "{code}");
         assert_eq!(e.broker_code.as_deref(), Some(code));
         assert_eq!(e.http_status, Some(401));
@@ -73,45 +73,45 @@ fn error_table_of_protocols_1_4() {
         let e = error(op, 200, &body);
         (e.status, e.retryable)
     };
-    assert_eq!(class(Op::Session, "AG8004"), (Status::Auth, false));
-    assert_eq!(class(Op::Session, "AG7002"), (Status::Auth, false));
+    assert_eq!(class(Operation::Funds, "AG8004"), (Status::Auth, false));
+    assert_eq!(class(Operation::Funds, "AG7002"), (Status::Auth, false));
     assert_eq!(
-        class(Op::Refresh, "AB8050"),
+        class(Operation::Refresh, "AB8050"),
         (Status::SessionExpired, false)
     );
     assert_eq!(
-        class(Op::Refresh, "AB8051"),
+        class(Operation::Refresh, "AB8051"),
         (Status::SessionExpired, false)
     );
     assert_eq!(
-        class(Op::Refresh, "AG8002"),
+        class(Operation::Refresh, "AG8002"),
         (Status::SessionExpired, false)
     );
-    assert_eq!(class(Op::Login, "AB1000"), (Status::Auth, false));
-    assert_eq!(class(Op::Login, "AB1007"), (Status::Auth, false));
-    assert_eq!(class(Op::Session, "AB1007"), (Status::Broker, false));
-    assert_eq!(class(Op::Login, "AB1050"), (Status::Auth, false));
-    assert_eq!(class(Op::Login, "AB1034"), (Status::Auth, false));
-    assert_eq!(class(Op::Session, "AB1005"), (Status::Broker, false));
-    assert_eq!(class(Op::Session, "AB1006"), (Status::Broker, false));
+    assert_eq!(class(Operation::Login, "AB1000"), (Status::Auth, false));
+    assert_eq!(class(Operation::Login, "AB1007"), (Status::Auth, false));
+    assert_eq!(class(Operation::Funds, "AB1007"), (Status::Broker, false));
+    assert_eq!(class(Operation::Login, "AB1050"), (Status::Auth, false));
+    assert_eq!(class(Operation::Login, "AB1034"), (Status::Auth, false));
+    assert_eq!(class(Operation::Funds, "AB1005"), (Status::Broker, false));
+    assert_eq!(class(Operation::Funds, "AB1006"), (Status::Broker, false));
     assert_eq!(
-        class(Op::Session, "AB1010"),
+        class(Operation::Funds, "AB1010"),
         (Status::SessionExpired, false)
     );
     assert_eq!(
-        class(Op::Session, "AB1011"),
+        class(Operation::Funds, "AB1011"),
         (Status::SessionExpired, false)
     );
-    assert_eq!(class(Op::Session, "AB1004"), (Status::Broker, true));
-    assert_eq!(class(Op::Session, "AB2000"), (Status::Broker, false));
-    assert_eq!(class(Op::Session, "AB2001"), (Status::Broker, true));
-    assert_eq!(class(Op::Session, "XX0000"), (Status::Broker, false));
+    assert_eq!(class(Operation::Funds, "AB1004"), (Status::Broker, true));
+    assert_eq!(class(Operation::Funds, "AB2000"), (Status::Broker, false));
+    assert_eq!(class(Operation::Funds, "AB2001"), (Status::Broker, true));
+    assert_eq!(class(Operation::Funds, "XX0000"), (Status::Broker, false));
 }
 
 #[test]
 fn broker_class_message_quotes_the_broker() {
     let e = error(
-        Op::Session,
+        Operation::Funds,
         200,
         r#"{"status":false,"message":"Client Is Block For Trading","errorcode":"AB1006"}"#,
     );
@@ -121,13 +121,19 @@ fn broker_class_message_quotes_the_broker() {
 #[test]
 fn replies_without_an_envelope_are_protocol_errors() {
     assert_eq!(
-        error(Op::Session, 200, r#"{"foo":1}"#).status,
+        error(Operation::Funds, 200, r#"{"foo":1}"#).status,
         Status::Protocol
     );
-    assert_eq!(error(Op::Session, 200, "null").status, Status::Protocol);
-    assert_eq!(error(Op::Session, 200, "[1,2]").status, Status::Protocol);
     assert_eq!(
-        error(Op::Session, 200, r#"{"status":tr"#).status,
+        error(Operation::Funds, 200, "null").status,
+        Status::Protocol
+    );
+    assert_eq!(
+        error(Operation::Funds, 200, "[1,2]").status,
+        Status::Protocol
+    );
+    assert_eq!(
+        error(Operation::Funds, 200, r#"{"status":tr"#).status,
         Status::Protocol
     );
 }

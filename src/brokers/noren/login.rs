@@ -1,12 +1,13 @@
 //! The three ways a Noren session starts: GenAcsTok (OAuth code),
 //! Flattrade's token service, and QuickAuth (password + TOTP).
 
-use super::{Noren, Op, error_for_emsg};
+use super::{Noren, error_for_emsg};
 use crate::brokers::{TokenStyle, Tokens, secret_body, text_field, wipe};
 use crate::error::{Error, Result};
 use crate::http::{Call, Method, Request};
-use crate::model::unix_now;
+use crate::operation::Operation;
 use crate::secret::Secret;
+use crate::time::unix_now;
 use serde::Serialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -38,7 +39,7 @@ impl Noren {
             },
             None,
         );
-        let mut reply = self.call(http, Op::Login, &request)?;
+        let mut reply = self.call(http, Operation::Login, &request)?;
         let tokens = self.tokens_from(&reply, "access_token", TokenStyle::Bearer, uid);
         wipe(&mut reply);
         tokens
@@ -62,7 +63,7 @@ impl Noren {
             headers: vec![("Content-Type", Secret::new("application/json"))],
             body: Some(body),
         };
-        let mut reply = self.call(http, Op::Login, &request)?;
+        let mut reply = self.call(http, Operation::Login, &request)?;
         let user_id = user_id
             .map(str::to_owned)
             .or_else(|| non_empty(text_field(&reply, "client")));
@@ -101,10 +102,14 @@ impl Noren {
             imei: &self.imei,
             source: "API",
         };
-        let mut reply = self.call(http, Op::Login, &self.request("QuickAuth", &body, None))?;
+        let mut reply = self.call(
+            http,
+            Operation::Login,
+            &self.request("QuickAuth", &body, None),
+        )?;
         if text_field(&reply, "spasswordreset").eq_ignore_ascii_case("y") {
             wipe(&mut reply);
-            return Err(error_for_emsg(Op::Login, "Change Password"));
+            return Err(error_for_emsg(Operation::Login, "Change Password"));
         }
         let tokens = self.tokens_from(&reply, "susertoken", TokenStyle::JKey, Some(uid));
         wipe(&mut reply);

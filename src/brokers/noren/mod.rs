@@ -7,24 +7,36 @@ mod login;
 mod presets;
 mod reply;
 
-pub use presets::{CodeExchange, PRESETS, Preset};
-pub use reply::{Op, error_for_emsg, funds_from, parse_reply, profile_from};
+pub(crate) use presets::{CodeExchange, Preset};
+pub use reply::{error_for_emsg, funds_from, parse_reply, profile_from};
 
 use super::{Broker, TokenStyle, Tokens, secret_body, text_field, wipe};
-use crate::config::{Credentials, NorenAuth, NorenConfig};
+use crate::config::{Credentials, Keys};
 use crate::error::{Error, Result, Status};
 use crate::http::{Call, Method, Request};
-use crate::model::{Funds, Profile, unix_now};
+use crate::model::{Funds, Profile};
 use crate::netinfo;
-use crate::pacing::{Operation, RateLimit};
+use crate::operation::Operation;
+use crate::pacing::RateLimit;
 use crate::secret::Secret;
+use crate::time::unix_now;
 pub use login::expiry_from;
 use login::non_empty;
 use serde::Serialize;
 use serde_json::{Value, json};
 
+/// How a Noren session logs in (config key `auth`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum NorenAuth {
+    /// A code from the broker's browser login (GenAcsTok; Flattrade's apitoken).
+    OAuth,
+    /// Password and TOTP (QuickAuth).
+    Password,
+}
+
 /// A Noren broker account: where it lives and how it logs in.
-pub struct Noren {
+#[derive(Debug)]
+pub(crate) struct Noren {
     preset: &'static Preset,
     auth: NorenAuth,
     base_url: String,
@@ -46,21 +58,44 @@ fn missing(key: &str, why: &str) -> Error {
 }
 
 impl Noren {
-    /// Resolves the preset against the config and checks that the login
-    /// kind has every key it needs, naming the first one missing.
-    pub fn new(config: &NorenConfig, base_url: Option<&str>) -> Result<Noren> {
-        let preset = presets::find(&config.preset).ok_or_else(|| {
+    /// Reads the Noren config keys, resolves the preset against them, and
+    /// checks that the login kind has every key it needs, naming the first
+    /// one missing.
+    pub(crate) fn from_config(keys: &mut Keys, base_url: Option<&str>) -> Result<Box<dyn Broker>> {
+        let auth = match keys.optional_str("auth")?.as_deref() {
+            None | Some("oauth") => NorenAuth::OAuth,
+            Some("password") => NorenAuth::Password,
+            Some(_) => {
+                return Err(Error::invalid_argument(
+                    "config key \"auth\" must be \"oauth\" or \"password\"",
+                ));
+            }
+        };
+        let preset_name = keys.required_str("preset")?;
+        let oauth_url = keys.optional_url("oauth_url")?;
+        let token_url = keys.optional_url("token_url")?;
+        let client_id = keys.optional_str("client_id")?;
+        let secret = keys.optional_str("secret")?.map(Secret::new);
+        let user_id = keys.optional_str("user_id")?;
+        let account_id = keys.optional_str("account_id")?;
+        let api_key = keys.optional_str("api_key")?.map(Secret::new);
+        let vendor_code = keys.optional_str("vendor_code")?;
+        let api_secret = keys.optional_str("api_secret")?.map(Secret::new);
+        let imei = keys.optional_str("imei")?;
+        let supports_refresh = keys.optional_bool("supports_refresh")?;
+
+        let preset = presets::find(&preset_name).ok_or_else(|| {
             Error::invalid_argument(format!(
                 "config key \"preset\" must be one of {}",
                 presets::names()
             ))
         })?;
-        let preset_base = match config.auth {
+        let preset_base = match auth {
             NorenAuth::OAuth => preset.rest_base,
             NorenAuth::Password => preset.password_base,
         };
         let base_url = base_url.map(str::to_owned).or(preset_base.map(str::to_owned)).ok_or_else(|| {
-            let why = match config.auth {
+            let why = match auth {
                 NorenAuth::OAuth => format!("for preset \"{}\"", preset.name),
                 NorenAuth::Password => format!(
                     "for a password login with preset \"{}\" (its NorenWClientTP address), or use \"auth\":\"oauth\"",
@@ -69,35 +104,29 @@ impl Noren {
             };
             missing("base_url", &why)
         })?;
-        if config.token_url.is_some() && preset.exchange != CodeExchange::FlattradeApiToken {
+        if token_url.is_some() && preset.exchange != CodeExchange::FlattradeApiToken {
             return Err(Error::invalid_argument(
                 "config key \"token_url\" applies only to preset \"flattrade\"",
             ));
         }
         let noren = Noren {
             preset,
-            auth: config.auth,
+            auth,
             base_url,
-            oauth_url: config
-                .oauth_url
-                .clone()
-                .or(preset.oauth_url.map(str::to_owned)),
-            token_url: config
-                .token_url
-                .clone()
-                .or(preset.token_url.map(str::to_owned)),
-            client_id: config.client_id.clone(),
-            secret: config.secret.clone(),
-            user_id: config.user_id.clone(),
-            account_id: config.account_id.clone(),
-            api_key: config.api_key.clone(),
-            vendor_code: config.vendor_code.clone(),
-            api_secret: config.api_secret.clone(),
-            imei: config.imei.clone().unwrap_or_else(netinfo::machine_mac),
-            refresh: config.supports_refresh.unwrap_or(preset.refresh),
+            oauth_url: oauth_url.or(preset.oauth_url.map(str::to_owned)),
+            token_url: token_url.or(preset.token_url.map(str::to_owned)),
+            client_id,
+            secret,
+            user_id,
+            account_id,
+            api_key,
+            vendor_code,
+            api_secret,
+            imei: imei.unwrap_or_else(netinfo::machine_mac),
+            refresh: supports_refresh.unwrap_or(preset.refresh),
         };
         noren.check_login_keys()?;
-        Ok(noren)
+        Ok(Box::new(noren))
     }
 
     fn check_login_keys(&self) -> Result<()> {
@@ -151,7 +180,7 @@ impl Noren {
         }
     }
 
-    fn call(&self, http: &Call<'_>, op: Op, request: &Request) -> Result<Value> {
+    fn call(&self, http: &Call<'_>, op: Operation, request: &Request) -> Result<Value> {
         parse_reply(op, &http.send(request)?)
     }
 }
@@ -213,18 +242,31 @@ impl Broker for Noren {
         self.refresh
     }
 
+    /// `password` and `totp`/`totp_secret` for `"auth":"password"`; else
+    /// `code`, or `redirect_url` with its `code` (Flattrade: `request_code`)
+    /// and `client` query parameters.
+    fn credentials(&self, keys: &mut Keys) -> Result<Credentials> {
+        match self.auth {
+            NorenAuth::Password => Ok(Credentials::PasswordTotp {
+                password: Secret::new(keys.required_str("password")?),
+                totp: keys.totp_input()?,
+            }),
+            NorenAuth::OAuth => keys.authorization_code(&["code", "request_code"], Some("client")),
+        }
+    }
+
     fn login(&self, http: &Call<'_>, credentials: &Credentials) -> Result<Tokens> {
         match (credentials, self.preset.exchange) {
-            (Credentials::NorenCode { code, user_id }, CodeExchange::GenAcsTok) => {
+            (Credentials::AuthorizationCode { code, user_id }, CodeExchange::GenAcsTok) => {
                 self.exchange_code(http, code, user_id.as_deref())
             }
-            (Credentials::NorenCode { code, user_id }, CodeExchange::FlattradeApiToken) => {
+            (Credentials::AuthorizationCode { code, user_id }, CodeExchange::FlattradeApiToken) => {
                 self.flattrade_token(http, code, user_id.as_deref())
             }
-            (Credentials::NorenPassword { password, totp }, _) => {
+            (Credentials::PasswordTotp { password, totp }, _) => {
                 self.password_login(http, password, &totp.code())
             }
-            (Credentials::AngelOne { .. }, _) => {
+            (Credentials::PinTotp { .. }, _) => {
                 Err(Error::invalid_argument("these credentials are not Noren's"))
             }
         }
@@ -251,7 +293,7 @@ impl Broker for Noren {
             &json!({ "refresh_token": refresh_token.expose() }),
             None,
         );
-        let mut reply = self.call(http, Op::Refresh, &request)?;
+        let mut reply = self.call(http, Operation::Refresh, &request)?;
         let access = non_empty(text_field(&reply, "access_token"));
         let expires_at = expiry_from(&reply, unix_now());
         wipe(&mut reply);
@@ -271,7 +313,7 @@ impl Broker for Noren {
             Some(tokens),
         );
         Ok(profile_from(
-            self.call(http, Op::Session, &request)?,
+            self.call(http, Operation::Profile, &request)?,
             &tokens.user_id,
         ))
     }
@@ -283,7 +325,7 @@ impl Broker for Noren {
             &json!({ "uid": tokens.user_id, "actid": account }),
             Some(tokens),
         );
-        funds_from(self.call(http, Op::Session, &request)?)
+        funds_from(self.call(http, Operation::Funds, &request)?)
     }
 
     fn logout(&self, http: &Call<'_>, tokens: &Tokens) -> Result<()> {
@@ -292,6 +334,6 @@ impl Broker for Noren {
             &json!({ "ordersource": "API", "uid": tokens.user_id }),
             Some(tokens),
         );
-        self.call(http, Op::Session, &request).map(drop)
+        self.call(http, Operation::Logout, &request).map(drop)
     }
 }

@@ -3,7 +3,7 @@
 
 /// How a preset's OAuth-style login turns the browser's code into a token.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CodeExchange {
+pub(crate) enum CodeExchange {
     /// `POST <base>/GenAcsTok` with the SHA-256 checksum; Bearer afterwards.
     GenAcsTok,
     /// Flattrade's own token service; jKey afterwards.
@@ -12,7 +12,7 @@ pub enum CodeExchange {
 
 /// One Noren broker's addresses and abilities.
 #[derive(Clone, Copy, Debug)]
-pub struct Preset {
+pub(crate) struct Preset {
     /// The config name.
     pub name: &'static str,
     /// The REST base for OAuth sessions.
@@ -30,7 +30,7 @@ pub struct Preset {
 }
 
 /// The presets, by name; `custom` takes every address from the config.
-pub const PRESETS: [Preset; 6] = [
+pub(crate) const PRESETS: [Preset; 6] = [
     Preset {
         name: "kambala",
         rest_base: Some("https://api.kambala.co.in/NorenWClientAPI"),
@@ -88,12 +88,12 @@ pub const PRESETS: [Preset; 6] = [
 ];
 
 /// The preset with this name.
-pub fn find(name: &str) -> Option<&'static Preset> {
+pub(super) fn find(name: &str) -> Option<&'static Preset> {
     PRESETS.iter().find(|p| p.name == name)
 }
 
 /// The names, for error messages.
-pub fn names() -> String {
+pub(super) fn names() -> String {
     PRESETS
         .iter()
         .map(|p| format!("\"{}\"", p.name))

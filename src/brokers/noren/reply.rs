@@ -5,25 +5,15 @@ use super::super::{string_list, text_field};
 use crate::error::{Error, Result, Status};
 use crate::http::{self, Response};
 use crate::model::{Funds, Money, Profile};
+use crate::operation::Operation;
 use serde_json::Value;
-
-/// Which call a reply answers: `emsg` texts mean different things at login.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Op {
-    /// GenAcsTok, QuickAuth or Flattrade's apitoken.
-    Login,
-    /// RefreshToken.
-    Refresh,
-    /// UserDetails, Limits, Logout.
-    Session,
-}
 
 /// The reply object when `stat` is `Ok` (Flattrade may say `status`), or
 /// the classified error. A login reply without `stat` but with a token is a
 /// success: Kambala's GenAcsTok sample has no `stat`. A reply that is not a
 /// JSON object with `stat` falls back to the transport classes, whatever its
 /// HTTP status; one with `stat` is classified by it, whatever its status.
-pub fn parse_reply(op: Op, response: &Response) -> Result<Value> {
+pub fn parse_reply(op: Operation, response: &Response) -> Result<Value> {
     let reply = match serde_json::from_slice::<Value>(&response.body) {
         Ok(reply @ Value::Object(_)) => reply,
         _ => return Err(http::classify_non_json(response)),
@@ -37,7 +27,7 @@ pub fn parse_reply(op: Op, response: &Response) -> Result<Value> {
         Some(_) => {
             Err(error_for_emsg(op, &text_field(&reply, "emsg")).with_http_status(response.status))
         }
-        None if op == Op::Login && has_token(&reply) && response.status < 300 => Ok(reply),
+        None if op == Operation::Login && has_token(&reply) && response.status < 300 => Ok(reply),
         None if response.status >= 300 => Err(http::classify_non_json(response)),
         None => Err(Error::protocol("the reply has no \"stat\"").with_http_status(response.status)),
     }
@@ -50,7 +40,7 @@ fn has_token(reply: &Value) -> bool {
 }
 
 /// Classes an `emsg` by its words: spacing and case vary between brokers.
-pub fn error_for_emsg(op: Op, emsg: &str) -> Error {
+pub fn error_for_emsg(op: Operation, emsg: &str) -> Error {
     let words = emsg
         .split_whitespace()
         .collect::<Vec<_>>()
@@ -64,7 +54,7 @@ pub fn error_for_emsg(op: Op, emsg: &str) -> Error {
             false,
         )
     } else if has("session expired") || has("invalid session key") {
-        let message = if op == Op::Refresh {
+        let message = if op == Operation::Refresh {
             "the refresh was refused: log in again"
         } else {
             RELOGIN
@@ -102,7 +92,7 @@ pub fn error_for_emsg(op: Op, emsg: &str) -> Error {
             "the TOTP code was refused: check \"totp_secret\" (or \"totp\") and the computer's clock",
             false,
         )
-    } else if op == Op::Login && words.is_empty() {
+    } else if op == Operation::Login && words.is_empty() {
         (Status::Auth, BAD_CODE, false)
     } else if has("server timeout") {
         (Status::Broker, "", true)

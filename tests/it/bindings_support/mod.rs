@@ -8,7 +8,7 @@
 #![allow(dead_code)] // each test file uses a different part
 
 use brokersim::Sim;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -272,7 +272,7 @@ pub fn between<'a>(text: &'a str, open: &str, close: &str) -> Option<(&'a str, &
 }
 
 /// A Rust export's signature, from the source text of src/ffi.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct RustExport {
     /// `"C"` or `"system"`.
     pub abi: String,
@@ -282,7 +282,11 @@ pub struct RustExport {
     pub returns: String,
 }
 
-/// Every exported function in src/ffi by name, with its signature.
+/// Every exported function in src/ffi by name, with its signature: the
+/// hand-written ones as their source says, and the stdcall twins that
+/// src/ffi/vba.rs's `twins!` table writes, which the compiler holds to
+/// their original's signature (whether the library really exports each is
+/// for [`exported_symbols`] to say).
 pub fn ffi_exports() -> BTreeMap<String, RustExport> {
     let mut found = BTreeMap::new();
     for entry in std::fs::read_dir(format!("{CRATE_DIR}/src/ffi")).unwrap() {
@@ -296,6 +300,9 @@ pub fn ffi_exports() -> BTreeMap<String, RustExport> {
                 .split_once('(')
                 .unwrap();
             let (params, returns) = rest.split_once(')').unwrap();
+            if name.trim().starts_with('$') {
+                continue; // the template inside the twins! macro
+            }
             let (abi, _) = between(signature, "extern \"", "\"").unwrap();
             found.insert(
                 name.trim().to_string(),
@@ -316,5 +323,38 @@ pub fn ffi_exports() -> BTreeMap<String, RustExport> {
             );
         }
     }
+    let twins: Vec<(String, RustExport)> = found
+        .iter()
+        .filter_map(|(name, export)| {
+            let twin = name.replacen("broker_", "brokervb_", 1);
+            (name.starts_with("broker_") && !found.contains_key(&twin)).then(|| {
+                let mut twin_export = export.clone();
+                twin_export.abi = "system".to_string();
+                (twin, twin_export)
+            })
+        })
+        .collect();
+    found.extend(twins);
     found
+}
+
+/// The library's exported function names, from its dynamic symbol table.
+pub fn exported_symbols() -> BTreeSet<String> {
+    require_tool("nm", &["--version"], "binutils");
+    let listing = run_ok(
+        Command::new("nm")
+            .args(["-D", "--defined-only"])
+            .arg(library_path()),
+        "listing the cdylib's exports with nm",
+    );
+    listing
+        .stdout
+        .lines()
+        .filter_map(
+            |line| match line.split_whitespace().collect::<Vec<_>>()[..] {
+                [_, "T", name] => Some(name.to_string()),
+                _ => None,
+            },
+        )
+        .collect()
 }

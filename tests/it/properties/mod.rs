@@ -9,11 +9,8 @@ mod money;
 mod replies;
 mod strategies;
 
-use brokerlink::config::BrokerConfig;
-use brokerlink::error::{Error, Status};
-use brokerlink::fuzzing::{
-    TotpSecret, export_state, import_state, jwt_expiry, parse_config, parse_credentials,
-};
+use brokerlink::fuzzing::{ConfiguredBroker, export_state, import_state, jwt_expiry, parse_config};
+use brokerlink::{Error, Status, TotpSecret};
 use proptest::prelude::*;
 use proptest::sample::select;
 use serde_json::{Value, json};
@@ -34,14 +31,14 @@ fn config() -> ProptestConfig {
 const NOW: i64 = 1_795_435_200;
 
 /// One config of each credential family: Angel One, Noren OAuth, Noren password.
-static BROKERS: LazyLock<Vec<BrokerConfig>> = LazyLock::new(|| {
+static BROKERS: LazyLock<Vec<ConfiguredBroker>> = LazyLock::new(|| {
     [
         r#"{"broker":"angelone","api_key":"k","client_code":"C1"}"#,
         r#"{"broker":"noren","preset":"zebu","client_id":"c","secret":"s"}"#,
         r#"{"broker":"noren","preset":"shoonya","auth":"password","user_id":"U","vendor_code":"V","api_secret":"S"}"#,
     ]
     .into_iter()
-    .map(|json| parse_config(json).expect("a valid config").broker)
+    .map(|json| parse_config(json).expect("a valid config"))
     .collect()
 });
 
@@ -62,7 +59,7 @@ fn assert_invalid_argument(result: Result<impl Sized, Error>) -> Result<(), Test
 fn parse_everything(text: &str) -> Result<(), TestCaseError> {
     assert_invalid_argument(parse_config(text))?;
     for broker in BROKERS.iter() {
-        assert_invalid_argument(parse_credentials(broker, text))?;
+        assert_invalid_argument(broker.parse_credentials(text))?;
     }
     for (broker, base_url) in SESSIONS {
         if let Err(e) = import_state(text, broker, base_url, NOW) {
@@ -81,7 +78,7 @@ fn all_errors(text: &str) -> Vec<String> {
     let mut errors = Vec::new();
     errors.extend(parse_config(text).err());
     for broker in BROKERS.iter() {
-        errors.extend(parse_credentials(broker, text).err());
+        errors.extend(broker.parse_credentials(text).err());
     }
     for (broker, base_url) in SESSIONS {
         errors.extend(import_state(text, broker, base_url, NOW).err());

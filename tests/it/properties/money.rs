@@ -4,8 +4,9 @@
 
 use super::config;
 use super::strategies::json_value;
-use brokerlink::error::Status;
-use brokerlink::fuzzing::{Money, angelone_funds_from, noren_funds_from};
+use brokerlink::Money;
+use brokerlink::Status;
+use brokerlink::fuzzing::{angelone_funds_from, noren_funds_from};
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 

@@ -4,22 +4,18 @@
 
 use super::config;
 use super::strategies::*;
-use brokerlink::error::{Error, Status};
 use brokerlink::fuzzing::{
-    Response, angelone, angelone_funds_from, angelone_parse_reply, angelone_profile_from,
-    angelone_tokens_from_reply, noren, noren_error_for_emsg, noren_expiry_from, noren_funds_from,
+    Operation, Response, angelone_funds_from, angelone_parse_reply, angelone_profile_from,
+    angelone_tokens_from_reply, noren_error_for_emsg, noren_expiry_from, noren_funds_from,
     noren_parse_reply, noren_profile_from,
 };
+use brokerlink::{Error, Status};
 use proptest::prelude::*;
 use proptest::sample::select;
 use serde_json::{Map, Value, json};
 
-const ANGEL_OPS: [angelone::Op; 3] = [
-    angelone::Op::Login,
-    angelone::Op::Refresh,
-    angelone::Op::Session,
-];
-const NOREN_OPS: [noren::Op; 3] = [noren::Op::Login, noren::Op::Refresh, noren::Op::Session];
+const ANGEL_OPS: [Operation; 3] = [Operation::Login, Operation::Refresh, Operation::Funds];
+const NOREN_OPS: [Operation; 3] = [Operation::Login, Operation::Refresh, Operation::Funds];
 
 /// A reply error: a class a reply can cause, with the reply's HTTP status.
 fn check_reply_error(e: &Error, response: &Response) -> Result<(), TestCaseError> {
@@ -92,13 +88,13 @@ fn truthy(value: &Value) -> bool {
 }
 
 /// The class PROTOCOLS.md §1.4 gives an Angel One code.
-fn angel_class(op: angelone::Op, code: &str) -> (Status, bool) {
+fn angel_class(op: Operation, code: &str) -> (Status, bool) {
     match code {
         "AG8001" | "AG8002" | "AG8003" | "AB1010" | "AB1011" | "AB8050" | "AB8051" => {
             (Status::SessionExpired, false)
         }
         "AG8004" | "AB1034" | "AG7002" | "AB1000" | "AB1050" => (Status::Auth, false),
-        "AB1007" if op == angelone::Op::Login => (Status::Auth, false),
+        "AB1007" if op == Operation::Login => (Status::Auth, false),
         "AB1004" | "AB2001" => (Status::Broker, true),
         _ => (Status::Broker, false),
     }

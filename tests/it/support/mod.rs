@@ -29,7 +29,7 @@ pub mod angel_paths {
 pub const DEMO_TOTP_SECRET: &str = "JBSWY3DPEHPK3PXP";
 
 /// A status constant as the number a call returns.
-pub fn s(status: BrokerStatus) -> i32 {
+pub fn s(status: brokerlink::Status) -> i32 {
     status as i32
 }
 

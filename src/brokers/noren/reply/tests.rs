@@ -14,19 +14,25 @@ fn reply(status: u16, body: &str) -> Response {
 fn stat_ok_is_success_whatever_else() {
     assert!(
         parse_reply(
-            Op::Session,
+            Operation::Funds,
             &reply(200, r#"{"stat":"Ok","request_time":"10:00:00 23-11-2026"}"#)
         )
         .is_ok()
     );
-    assert!(parse_reply(Op::Login, &reply(200, r#"{"status":"Ok","token":"t"}"#)).is_ok());
+    assert!(
+        parse_reply(
+            Operation::Login,
+            &reply(200, r#"{"status":"Ok","token":"t"}"#)
+        )
+        .is_ok()
+    );
 }
 
 #[test]
 fn not_ok_is_classified_by_emsg_whatever_the_http_status() {
     for http_status in [200, 400] {
         let e = parse_reply(
-            Op::Login,
+            Operation::Login,
             &reply(
                 http_status,
                 r#"{"stat":"Not_Ok","emsg":"Invalid Input : Wrong Password"}"#,
@@ -44,29 +50,29 @@ fn not_ok_is_classified_by_emsg_whatever_the_http_status() {
 #[test]
 fn kambala_genacstok_without_stat_is_success_but_other_stat_less_replies_are_not() {
     let ok = parse_reply(
-        Op::Login,
+        Operation::Login,
         &reply(
             200,
             r#"{"USERID":"DEMO","access_token":"abc","expires_in":"1772527627"}"#,
         ),
     );
     assert!(ok.is_ok());
-    let e = parse_reply(Op::Session, &reply(200, r#"{"cash":"1"}"#)).unwrap_err();
+    let e = parse_reply(Operation::Funds, &reply(200, r#"{"cash":"1"}"#)).unwrap_err();
     assert_eq!(e.status, Status::Protocol);
-    let e = parse_reply(Op::Login, &reply(502, r#"{"access_token":"abc"}"#)).unwrap_err();
+    let e = parse_reply(Operation::Login, &reply(502, r#"{"access_token":"abc"}"#)).unwrap_err();
     assert_eq!(e.status, Status::Broker);
 }
 
 #[test]
 fn non_json_falls_back_to_transport_classes() {
     let e = parse_reply(
-        Op::Session,
+        Operation::Funds,
         &reply(403, "Access denied because of exceeding access rate"),
     )
     .unwrap_err();
     assert_eq!(e.status, Status::RateLimited);
     assert_eq!(
-        parse_reply(Op::Session, &reply(200, ""))
+        parse_reply(Operation::Funds, &reply(200, ""))
             .unwrap_err()
             .status,
         Status::Protocol
@@ -77,47 +83,50 @@ fn non_json_falls_back_to_transport_classes() {
 fn emsg_words_decide_the_class_whatever_the_spacing() {
     let class = |op, emsg: &str| error_for_emsg(op, emsg).status;
     assert_eq!(
-        class(Op::Session, "Session Expired :  Invalid Session Key"),
+        class(Operation::Funds, "Session Expired :  Invalid Session Key"),
         Status::SessionExpired
     );
     assert_eq!(
-        class(Op::Session, "Session Expired : Invalid Session Key"),
+        class(Operation::Funds, "Session Expired : Invalid Session Key"),
         Status::SessionExpired
     );
     assert_eq!(
-        class(Op::Login, "Invalid Input : INVALID_VERIFIER"),
-        Status::Auth
-    );
-    assert_eq!(class(Op::Login, "Invalid authorization code"), Status::Auth);
-    assert_eq!(
-        class(Op::Login, "Invalid Input : Password Expired"),
+        class(Operation::Login, "Invalid Input : INVALID_VERIFIER"),
         Status::Auth
     );
     assert_eq!(
-        class(Op::Login, "Invalid Input : Change Password"),
+        class(Operation::Login, "Invalid authorization code"),
         Status::Auth
     );
     assert_eq!(
-        class(Op::Login, "Invalid Input :  Invalid Vendor code"),
+        class(Operation::Login, "Invalid Input : Password Expired"),
         Status::Auth
     );
     assert_eq!(
-        class(Op::Login, "Invalid Input : Invalid OTP"),
+        class(Operation::Login, "Invalid Input : Change Password"),
         Status::Auth
     );
-    assert_eq!(class(Op::Login, ""), Status::Auth);
     assert_eq!(
-        class(Op::Refresh, "Invalid refresh token"),
+        class(Operation::Login, "Invalid Input :  Invalid Vendor code"),
+        Status::Auth
+    );
+    assert_eq!(
+        class(Operation::Login, "Invalid Input : Invalid OTP"),
+        Status::Auth
+    );
+    assert_eq!(class(Operation::Login, ""), Status::Auth);
+    assert_eq!(
+        class(Operation::Refresh, "Invalid refresh token"),
         Status::SessionExpired
     );
     assert_eq!(
-        class(Op::Session, "Error Occurred : 5 \"no data\""),
+        class(Operation::Funds, "Error Occurred : 5 \"no data\""),
         Status::Broker
     );
-    let timeout = error_for_emsg(Op::Session, "Server Timeout :  ");
+    let timeout = error_for_emsg(Operation::Funds, "Server Timeout :  ");
     assert_eq!((timeout.status, timeout.retryable), (Status::Broker, true));
     assert!(
-        error_for_emsg(Op::Login, "Invalid Input : Password Expired")
+        error_for_emsg(Operation::Login, "Invalid Input : Password Expired")
             .message
             .contains("change it")
     );

@@ -2,12 +2,13 @@
 //! profile, RMS (funds) and logout, with both reply envelopes.
 
 use super::{Broker, TokenStyle, Tokens, is_true, secret_body, string_list, text_field, wipe};
-use crate::config::{AngelOneConfig, Credentials};
+use crate::config::{Credentials, Keys};
 use crate::error::{Error, Result, Status};
 use crate::http::{self, Call, Method, Request, Response};
 use crate::model::{Funds, Money, Profile};
 use crate::netinfo;
-use crate::pacing::{Operation, RateLimit};
+use crate::operation::Operation;
+use crate::pacing::RateLimit;
 use crate::secret::Secret;
 use base64::Engine;
 use serde::Serialize;
@@ -15,9 +16,9 @@ use serde_json::{Value, json};
 use std::net::IpAddr;
 
 /// Angel One's production REST base URL.
-pub const DEFAULT_BASE_URL: &str = "https://apiconnect.angelone.in";
+pub(crate) const DEFAULT_BASE_URL: &str = "https://apiconnect.angelone.in";
 /// The SmartAPI publisher login page, for apps that log in in a browser.
-pub const PUBLISHER_LOGIN_URL: &str = "https://smartapi.angelone.in/publisher-login";
+pub(crate) const PUBLISHER_LOGIN_URL: &str = "https://smartapi.angelone.in/publisher-login";
 
 const LOGIN_PATH: &str = "/rest/auth/angelbroking/user/v1/loginByPassword";
 const REFRESH_PATH: &str = "/rest/auth/angelbroking/jwt/v1/generateTokens";
@@ -25,20 +26,9 @@ const PROFILE_PATH: &str = "/rest/secure/angelbroking/user/v1/getProfile";
 const RMS_PATH: &str = "/rest/secure/angelbroking/user/v1/getRMS";
 const LOGOUT_PATH: &str = "/rest/secure/angelbroking/user/v1/logout";
 
-/// Which call a reply answers: the same error code means different things
-/// at login (a wrong PIN) and later (a broker fault).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Op {
-    /// loginByPassword.
-    Login,
-    /// generateTokens.
-    Refresh,
-    /// getProfile, getRMS and logout.
-    Session,
-}
-
 /// An Angel One SmartAPI account: API key, client code, device headers.
-pub struct AngelOne {
+#[derive(Debug)]
+pub(crate) struct AngelOne {
     base_url: String,
     api_key: Secret,
     client_code: String,
@@ -48,27 +38,28 @@ pub struct AngelOne {
 }
 
 impl AngelOne {
-    /// Resolves the config: base URL, and the device headers the caller did
-    /// not set, read from this machine. The public IP defaults to the local
-    /// one: looking it up would be a network call nobody asked for.
-    pub fn new(config: &AngelOneConfig, base_url: Option<&str>) -> AngelOne {
+    /// Reads Angel One's config keys (`api_key`, `client_code`, and the
+    /// device headers `local_ip`, `public_ip`, `mac_address`); the device
+    /// headers the caller did not set are read from this machine. The
+    /// public IP defaults to the local one: looking it up would be a network
+    /// call nobody asked for.
+    pub(crate) fn from_config(keys: &mut Keys, base_url: Option<&str>) -> Result<Box<dyn Broker>> {
+        let api_key = Secret::new(keys.required_str("api_key")?);
+        let client_code = keys.required_str("client_code")?;
+        let local_ip = keys.optional_ip("local_ip")?;
+        let public_ip = keys.optional_ip("public_ip")?;
+        let mac_address = keys.optional_mac("mac_address")?;
         let base_url = base_url.unwrap_or(DEFAULT_BASE_URL).to_string();
-        let local_ip = config
-            .device
-            .local_ip
-            .unwrap_or_else(|| netinfo::outbound_ip(netinfo::host_ip(&base_url)));
-        AngelOne {
-            api_key: config.api_key.clone(),
-            client_code: config.client_code.clone(),
+        let local_ip =
+            local_ip.unwrap_or_else(|| netinfo::outbound_ip(netinfo::host_ip(&base_url)));
+        Ok(Box::new(AngelOne {
+            api_key,
+            client_code,
             local_ip,
-            public_ip: config.device.public_ip.unwrap_or(local_ip),
-            mac_address: config
-                .device
-                .mac_address
-                .clone()
-                .unwrap_or_else(netinfo::machine_mac),
+            public_ip: public_ip.unwrap_or(local_ip),
+            mac_address: mac_address.unwrap_or_else(netinfo::machine_mac),
             base_url,
-        }
+        }))
     }
 
     fn request(
@@ -103,7 +94,7 @@ impl AngelOne {
         }
     }
 
-    fn call(&self, http: &Call<'_>, op: Op, request: &Request) -> Result<Value> {
+    fn call(&self, http: &Call<'_>, op: Operation, request: &Request) -> Result<Value> {
         let response = http.send(request)?;
         parse_reply(op, &response)
     }
@@ -151,8 +142,16 @@ impl Broker for AngelOne {
         true
     }
 
+    /// `pin` (the MPIN) and `totp` or `totp_secret`.
+    fn credentials(&self, keys: &mut Keys) -> Result<Credentials> {
+        Ok(Credentials::PinTotp {
+            pin: Secret::new(keys.required_str("pin")?),
+            totp: keys.totp_input()?,
+        })
+    }
+
     fn login(&self, http: &Call<'_>, credentials: &Credentials) -> Result<Tokens> {
-        let Credentials::AngelOne { pin, totp } = credentials else {
+        let Credentials::PinTotp { pin, totp } = credentials else {
             return Err(Error::invalid_argument(
                 "these credentials are not Angel One's",
             ));
@@ -170,7 +169,7 @@ impl Broker for AngelOne {
             totp: code.expose(),
         });
         let request = self.request(Method::Post, LOGIN_PATH, None, Some(body));
-        let mut data = self.call(http, Op::Login, &request)?;
+        let mut data = self.call(http, Operation::Login, &request)?;
         let tokens = tokens_from_reply(&data, None, &self.client_code);
         wipe(&mut data);
         tokens
@@ -192,7 +191,7 @@ impl Broker for AngelOne {
             refresh_token: refresh_token.expose(),
         });
         let request = self.request(Method::Post, REFRESH_PATH, Some(&tokens.access), Some(body));
-        let mut data = self.call(http, Op::Refresh, &request)?;
+        let mut data = self.call(http, Operation::Refresh, &request)?;
         let fresh = tokens_from_reply(&data, Some(tokens), &self.client_code);
         wipe(&mut data);
         fresh
@@ -200,24 +199,27 @@ impl Broker for AngelOne {
 
     fn profile(&self, http: &Call<'_>, tokens: &Tokens) -> Result<Profile> {
         let request = self.request(Method::Get, PROFILE_PATH, Some(&tokens.access), None);
-        profile_from(self.call(http, Op::Session, &request)?, &tokens.user_id)
+        profile_from(
+            self.call(http, Operation::Profile, &request)?,
+            &tokens.user_id,
+        )
     }
 
     fn funds(&self, http: &Call<'_>, tokens: &Tokens) -> Result<Funds> {
         let request = self.request(Method::Get, RMS_PATH, Some(&tokens.access), None);
-        funds_from(self.call(http, Op::Session, &request)?)
+        funds_from(self.call(http, Operation::Funds, &request)?)
     }
 
     fn logout(&self, http: &Call<'_>, tokens: &Tokens) -> Result<()> {
         let body = secret_body(&json!({ "clientcode": self.client_code }));
         let request = self.request(Method::Post, LOGOUT_PATH, Some(&tokens.access), Some(body));
-        self.call(http, Op::Session, &request).map(drop)
+        self.call(http, Operation::Logout, &request).map(drop)
     }
 }
 
 /// Reads either envelope and returns `data`, or the classified error. Any
 /// other reply (plain text, HTML, empty) goes to the transport classes.
-pub fn parse_reply(op: Op, response: &Response) -> Result<Value> {
+pub fn parse_reply(op: Operation, response: &Response) -> Result<Value> {
     let mut reply = match serde_json::from_slice::<Value>(&response.body) {
         Ok(reply @ Value::Object(_)) => reply,
         _ => return Err(http::classify_non_json(response)),
@@ -246,10 +248,10 @@ pub fn parse_reply(op: Op, response: &Response) -> Result<Value> {
 }
 
 /// Classes an Angel One error code as PROTOCOLS.md §1.4 says.
-fn error_for_code(op: Op, code: &str, message: &str) -> Error {
+fn error_for_code(op: Operation, code: &str, message: &str) -> Error {
     const RELOGIN: &str = "the session is no longer valid: log in again";
     let (status, text, retryable) = match code {
-        "AG8001" | "AG8002" | "AG8003" | "AB1010" | "AB1011" if op == Op::Refresh => (
+        "AG8001" | "AG8002" | "AG8003" | "AB1010" | "AB1011" if op == Operation::Refresh => (
             Status::SessionExpired,
             "the refresh was refused: log in again",
             false,
@@ -273,7 +275,7 @@ fn error_for_code(op: Op, code: &str, message: &str) -> Error {
             false,
         ),
         "AB1000" => (Status::Auth, WRONG_PIN, false),
-        "AB1007" if op == Op::Login => (Status::Auth, WRONG_PIN, false),
+        "AB1007" if op == Operation::Login => (Status::Auth, WRONG_PIN, false),
         "AB1050" => (
             Status::Auth,
             "the TOTP code was refused: check \"totp_secret\" (or \"totp\") and the computer's clock",
