@@ -3,8 +3,8 @@
 
 #![no_main]
 
-use brokerlink::error::Status;
-use brokerlink::fuzzing::angelone::Op;
+use brokerlink::Status;
+use brokerlink::fuzzing::Operation as Op;
 use brokerlink::fuzzing::{
     angelone_funds_from, angelone_parse_reply, angelone_profile_from, angelone_tokens_from_reply,
     classify_non_json,
@@ -15,7 +15,7 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let response = response(data);
     check_reply_error(&classify_non_json(&response), response.status);
-    for op in [Op::Login, Op::Refresh, Op::Session] {
+    for op in [Op::Login, Op::Refresh, Op::Funds] {
         let data = match angelone_parse_reply(op, &response) {
             Ok(data) => data,
             Err(e) => {
@@ -23,7 +23,7 @@ fuzz_target!(|data: &[u8]| {
                 continue;
             }
         };
-        if op != Op::Session {
+        if op != Op::Funds {
             match angelone_tokens_from_reply(&data, None, "D12345") {
                 Ok(tokens) => assert!(!tokens.access.is_empty()),
                 Err(e) => assert_eq!(e.status, Status::Protocol, "{e:?}"),

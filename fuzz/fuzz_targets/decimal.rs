@@ -5,7 +5,7 @@
 
 #![no_main]
 
-use brokerlink::fuzzing::Money;
+use brokerlink::Money;
 use brokerlink_fuzz::paise_by_hand;
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;

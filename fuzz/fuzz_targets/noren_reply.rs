@@ -4,8 +4,8 @@
 
 #![no_main]
 
-use brokerlink::error::Status;
-use brokerlink::fuzzing::noren::Op;
+use brokerlink::Status;
+use brokerlink::fuzzing::Operation as Op;
 use brokerlink::fuzzing::{
     noren_error_for_emsg, noren_expiry_from, noren_funds_from, noren_parse_reply,
     noren_profile_from,
@@ -16,7 +16,7 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let response = response(data);
     let text = String::from_utf8_lossy(&response.body);
-    for op in [Op::Login, Op::Refresh, Op::Session] {
+    for op in [Op::Login, Op::Refresh, Op::Funds] {
         let e = noren_error_for_emsg(op, &text);
         assert!(matches!(
             e.status,

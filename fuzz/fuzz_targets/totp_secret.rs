@@ -3,8 +3,8 @@
 
 #![no_main]
 
-use brokerlink::error::Status;
-use brokerlink::fuzzing::TotpSecret;
+use brokerlink::Status;
+use brokerlink::TotpSecret;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -1,7 +1,7 @@
 //! What the fuzz targets share: turning an input into an HTTP reply, and the
 //! checks every error must pass whatever the input.
 
-use brokerlink::error::{Error, Status};
+use brokerlink::{Error, Status};
 use brokerlink::fuzzing::Response;
 use serde::Serialize;
 use zeroize::Zeroizing;

@@ -43,12 +43,15 @@
 //! client must refuse (wrong host, expired).
 
 #![warn(missing_docs)]
+#![deny(unreachable_pub, dead_code)]
 
 mod angel;
 mod browse;
+mod connection;
 mod fault;
 mod http;
 mod jwt;
+mod locked;
 mod log;
 mod noren;
 mod options;
@@ -59,6 +62,7 @@ mod routes;
 mod server;
 mod startup;
 mod state;
+mod time;
 mod tls;
 mod totp;
 
@@ -115,7 +119,7 @@ impl Sim {
             .transpose()?;
         let shared = Arc::new(Shared::new(options));
         if demo_accounts {
-            angel::add_account(&shared, AngelAccount::demo());
+            angel::add_account(&shared.angel, AngelAccount::demo());
         }
         let tls_config = tls.as_ref().map(|tls| Arc::clone(&tls.config));
         let server = Server::start(Arc::clone(&shared), tls_config)?;
@@ -166,23 +170,23 @@ impl Sim {
 
     /// Registers an Angel One account, replacing any account with the same client code.
     pub fn add_angel_account(&self, account: AngelAccount) {
-        angel::add_account(&self.shared, account);
+        angel::add_account(&self.shared.angel, account);
     }
 
     /// Replaces the data getRMS returns for `client_code` (ignored for an unknown client).
     pub fn set_angel_rms(&self, client_code: &str, rms: serde_json::Value) {
-        angel::set_rms(&self.shared, client_code, rms);
+        angel::set_rms(&self.shared.angel, client_code, rms);
     }
 
     /// Makes every jwtToken of `client_code` expire now (`AG8002` from then on). Refresh tokens
     /// stay valid, so generateTokens with an expired jwt still works.
     pub fn expire_angel_sessions(&self, client_code: &str) {
-        angel::expire_sessions(&self.shared, client_code);
+        angel::expire_sessions(&self.shared.angel, client_code);
     }
 
     /// Makes every refreshToken of `client_code` expire now (`AB8051` from then on).
     pub fn expire_angel_refresh_tokens(&self, client_code: &str) {
-        angel::expire_refresh_tokens(&self.shared, client_code);
+        angel::expire_refresh_tokens(&self.shared.angel, client_code);
     }
 
     /// The REST base URL of a Noren preset (`"kambala"`, `"shoonya"`, `"zebu"`,
@@ -241,14 +245,14 @@ impl Sim {
     ///
     /// When `account.preset` is not one of the five preset names.
     pub fn add_noren_account(&self, account: NorenAccount) {
-        noren::add_account(&self.shared, account, &self.base_url());
+        noren::add_account(&self.shared.noren, account, &self.base_url());
     }
 
     /// Replaces the fields Limits returns for `user_id` at `preset` (ignored for an unknown
     /// preset or user). `limits` should be an object of strings, sent verbatim besides `stat`,
     /// `request_time` and `actid`; anything else leaves only those three.
     pub fn set_noren_limits(&self, preset: &str, user_id: &str, limits: serde_json::Value) {
-        noren::set_limits(&self.shared, preset, user_id, limits);
+        noren::set_limits(&self.shared.noren, preset, user_id, limits);
     }
 
     /// Mints an authorization code exactly as the preset's login page does for the app
@@ -256,19 +260,24 @@ impl Sim {
     /// use, valid for [`SimOptions::noren_code_ttl`]. `None` when the preset or app is unknown.
     #[must_use]
     pub fn noren_authorize(&self, preset: &str, client_id_or_api_key: &str) -> Option<String> {
-        noren::authorize(&self.shared, preset, client_id_or_api_key)
+        noren::authorize(
+            &self.shared.noren,
+            self.shared.options.noren_code_ttl,
+            preset,
+            client_id_or_api_key,
+        )
     }
 
     /// Makes every session (access token, susertoken, Flattrade token) of `user_id` at `preset`
     /// expire now (`Session Expired :  Invalid Session Key` from then on). Zebu's refresh tokens
     /// stay valid.
     pub fn expire_noren_sessions(&self, preset: &str, user_id: &str) {
-        noren::expire_sessions(&self.shared, preset, user_id);
+        noren::expire_sessions(&self.shared.noren, preset, user_id);
     }
 
     /// Makes every unused Noren authorization code expire now.
     pub fn expire_noren_codes(&self) {
-        noren::expire_codes(&self.shared);
+        noren::expire_codes(&self.shared.noren);
     }
 
     /// Queues `fault` for requests to `path` (without query, e.g.
@@ -321,7 +330,7 @@ impl Sim {
     #[must_use]
     pub fn startup_line(&self) -> String {
         let base_url = self.base_url();
-        let noren_lines: Vec<startup::NorenPresetLine> = noren::accounts(&self.shared)
+        let noren_lines: Vec<startup::NorenPresetLine> = noren::accounts(&self.shared.noren)
             .into_iter()
             .map(|(preset, accounts)| startup::NorenPresetLine {
                 name: preset.name(),
@@ -339,7 +348,7 @@ impl Sim {
             &base_url,
             ca_file.as_deref(),
             &self.angel_base_url(),
-            &angel::accounts(&self.shared),
+            &angel::accounts(&self.shared.angel),
             &noren_lines,
         )
     }

@@ -4,11 +4,11 @@ use std::io::{self, Read, Write};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::connection::{Connection, POLL_INTERVAL};
 use crate::fault::{FIREWALL_PAGE, Fault, RATE_LIMIT_TEXT};
 use crate::http::{Request, Response, is_timeout, write_head, write_response};
 use crate::log::EntryId;
 use crate::routes::dispatch;
-use crate::server::{Connection, POLL_INTERVAL};
 use crate::state::Shared;
 
 /// The `Content-Length` [`Fault::EndlessBody`] declares: far more than any client will wait for.

@@ -11,9 +11,9 @@ use crate::state::Shared;
 /// Answers a request with the reply of the broker family owning its path, or 404.
 pub(crate) fn dispatch(shared: &Shared, request: &Request) -> Response {
     if request.path.starts_with(angel::PATH_PREFIX) {
-        angel::handle(shared, request)
+        angel::handle(&shared.angel, &shared.options, request)
     } else if request.path.starts_with(noren::PATH_PREFIX) {
-        noren::handle(shared, request)
+        noren::handle(&shared.noren, &shared.options, request)
     } else {
         Response::html_error(404)
     }

@@ -5,7 +5,7 @@
 //! after the simulator stops, even when a client holds its connection open. Stopping wakes the
 //! blocked acceptor by connecting to it, then joins it.
 
-use std::io::{self, Read, Write};
+use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
@@ -13,34 +13,13 @@ use std::time::Duration;
 
 use rustls::{ServerConfig, ServerConnection, StreamOwned};
 
+use crate::connection::{Connection, POLL_INTERVAL};
 use crate::http::{ReadOutcome, RequestReader, Response, write_response};
 use crate::respond::{AfterReply, reply};
 use crate::state::Shared;
 
-/// How often a connection thread blocked on a read checks the stop flag.
-pub(crate) const POLL_INTERVAL: Duration = Duration::from_millis(50);
 /// How long a write may block before the connection is given up.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// A client connection: plain TCP, or TLS over TCP. Faults that act on the socket itself (a TCP
-/// reset) reach it through [`Connection::socket`].
-pub(crate) trait Connection: Read + Write {
-    /// The TCP socket underneath.
-    fn socket(&self) -> &TcpStream;
-}
-
-impl Connection for TcpStream {
-    fn socket(&self) -> &TcpStream {
-        self
-    }
-}
-
-/// TLS: reads and writes go through rustls; the handshake happens on the first read.
-impl Connection for StreamOwned<ServerConnection, TcpStream> {
-    fn socket(&self) -> &TcpStream {
-        &self.sock
-    }
-}
 
 /// A listening server; [`Server::stop`] (or dropping it) ends it.
 pub(crate) struct Server {

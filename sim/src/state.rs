@@ -1,13 +1,14 @@
-//! What the simulator's threads share: the options, the mutable [`State`] behind one mutex, the
-//! stop flag and the request listener.
+//! What the simulator's threads share: the options, the request log and faults behind one mutex,
+//! each broker family's state behind its own, the stop flag and the request listener.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
 use crate::angel::AngelState;
 use crate::fault::FaultBook;
 use crate::http::Request;
+use crate::locked::lock;
 use crate::log::{EntryId, LoggedRequest, RequestLog};
 use crate::noren::NorenState;
 use crate::options::SimOptions;
@@ -22,18 +23,18 @@ pub(crate) struct State {
     pub(crate) log: RequestLog,
     /// Faults waiting to be applied.
     pub(crate) faults: FaultBook,
-    /// Angel One accounts, sessions and rate-limit history.
-    pub(crate) angel: AngelState,
-    /// Noren accounts, codes and sessions.
-    pub(crate) noren: NorenState,
 }
 
 /// Shared by the [`Sim`](crate::Sim) handle, the acceptor and every connection thread.
 pub(crate) struct Shared {
     /// The options the simulator was started with.
     pub(crate) options: SimOptions,
-    /// The mutable state.
+    /// The request log and the faults.
     state: Mutex<State>,
+    /// Angel One accounts, sessions and rate-limit history.
+    pub(crate) angel: Mutex<AngelState>,
+    /// Noren accounts, codes and sessions.
+    pub(crate) noren: Mutex<NorenState>,
     /// Set when the simulator stops; every thread checks it at least every poll interval.
     stopping: AtomicBool,
     /// Told about each answered request (the CLI's `--verbose`).
@@ -46,15 +47,16 @@ impl Shared {
         Shared {
             options,
             state: Mutex::new(State::default()),
+            angel: Mutex::default(),
+            noren: Mutex::default(),
             stopping: AtomicBool::new(false),
             listener: Mutex::new(None),
         }
     }
 
-    /// Locks the state. A thread that panicked while holding the lock leaves consistent data
-    /// (every update is a single step), so a poisoned lock is used as is.
+    /// Locks the request log and the faults (see [`lock`]).
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.state)
     }
 
     /// The stop flag, for loops that poll it.
@@ -74,7 +76,7 @@ impl Shared {
 
     /// Replaces the request listener.
     pub(crate) fn set_listener(&self, listener: Option<RequestListener>) {
-        *self.listener.lock().unwrap_or_else(PoisonError::into_inner) = listener;
+        *lock(&self.listener) = listener;
     }
 
     /// Logs a fully read request (status 0 until [`Shared::record_status`]).
@@ -95,11 +97,7 @@ impl Shared {
     /// writing the response, so that a client that has its answer also finds it in the log.
     pub(crate) fn record_status(&self, id: EntryId, status: u16) {
         let entry = self.lock().log.set_status(id, status);
-        let listener = self
-            .listener
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
+        let listener = lock(&self.listener).clone();
         if let (Some(entry), Some(listener)) = (entry, listener) {
             listener(&entry);
         }

@@ -10,8 +10,9 @@ use crate::angel::envelope::{
     REFRESH_TOKEN_EXPIRED,
 };
 use crate::angel::gateway::{ExpiredJwt, authorize};
-use crate::angel::sessions::{AngelState, Lifetimes, has_passed, unix_secs};
+use crate::angel::sessions::{AngelState, Lifetimes};
 use crate::http::{Request, Response};
+use crate::time::{has_passed, unix_secs};
 
 /// The exchanges getProfile lists for every account.
 const EXCHANGES: [&str; 6] = ["nse_cm", "nse_fo", "bse_cm", "bse_fo", "mcx_fo", "cde_fo"];

@@ -3,8 +3,9 @@
 use std::time::SystemTime;
 
 use crate::angel::envelope::{self, INVALID_API_KEY, INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_MISSING};
-use crate::angel::sessions::{AngelState, has_passed};
+use crate::angel::sessions::AngelState;
 use crate::http::{Request, Response};
+use crate::time::has_passed;
 
 /// Whether an expired (but genuine, unrevoked) jwt gets through: generateTokens accepts one, as
 /// that is how a client refreshes after expiry.

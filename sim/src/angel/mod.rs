@@ -18,10 +18,12 @@ pub use account::AngelAccount;
 pub(crate) use sessions::AngelState;
 
 use crate::http::{Request, Response};
+use crate::locked::lock;
+use crate::options::SimOptions;
 use crate::rate_limit::Limit;
-use crate::state::Shared;
 use endpoints::CallContext;
 use sessions::Lifetimes;
+use std::sync::Mutex;
 
 /// Every Angel One path starts with this.
 pub(crate) const PATH_PREFIX: &str = "/rest/";
@@ -91,7 +93,11 @@ impl Endpoint {
 }
 
 /// Answers one Angel One request.
-pub(crate) fn handle(shared: &Shared, request: &Request) -> Response {
+pub(crate) fn handle(
+    angel: &Mutex<AngelState>,
+    options: &SimOptions,
+    request: &Request,
+) -> Response {
     let Some(endpoint) = Endpoint::from_path(&request.path) else {
         return Response::html_error(404);
     };
@@ -104,7 +110,6 @@ pub(crate) fn handle(shared: &Shared, request: &Request) -> Response {
     // A query string is ignored, as the real server does with the junk the
     // official Python SDK appends to getProfile; the request log keeps it, so
     // tests can check that a client sends a clean GET.
-    let options = &shared.options;
     let context = CallContext {
         lifetimes: Lifetimes {
             jwt: options.token_ttl,
@@ -113,8 +118,8 @@ pub(crate) fn handle(shared: &Shared, request: &Request) -> Response {
         revoke_on_refresh: options.revoke_on_refresh,
         now: SystemTime::now(),
     };
-    let mut state = shared.lock();
-    let angel = &mut state.angel;
+    let mut angel = lock(angel);
+    let angel = &mut *angel;
     if options.rate_limits && !within_rate_limit(angel, endpoint, request) {
         return envelope::rate_limited();
     }
@@ -146,34 +151,28 @@ fn within_rate_limit(angel: &mut AngelState, endpoint: Endpoint, request: &Reque
 }
 
 /// Registers an account (replacing one with the same client code).
-pub(crate) fn add_account(shared: &Shared, account: AngelAccount) {
-    shared.lock().angel.add_account(account);
+pub(crate) fn add_account(angel: &Mutex<AngelState>, account: AngelAccount) {
+    lock(angel).add_account(account);
 }
 
 /// Replaces the getRMS data of `client_code`; unknown clients are ignored.
-pub(crate) fn set_rms(shared: &Shared, client_code: &str, rms: serde_json::Value) {
-    if let Some(account) = shared.lock().angel.account_mut(client_code) {
+pub(crate) fn set_rms(angel: &Mutex<AngelState>, client_code: &str, rms: serde_json::Value) {
+    if let Some(account) = lock(angel).account_mut(client_code) {
         account.rms = rms;
     }
 }
 
 /// Expires every jwt of `client_code` now.
-pub(crate) fn expire_sessions(shared: &Shared, client_code: &str) {
-    shared
-        .lock()
-        .angel
-        .expire_jwts(client_code, SystemTime::now());
+pub(crate) fn expire_sessions(angel: &Mutex<AngelState>, client_code: &str) {
+    lock(angel).expire_jwts(client_code, SystemTime::now());
 }
 
 /// Expires every refresh token of `client_code` now.
-pub(crate) fn expire_refresh_tokens(shared: &Shared, client_code: &str) {
-    shared
-        .lock()
-        .angel
-        .expire_refresh_tokens(client_code, SystemTime::now());
+pub(crate) fn expire_refresh_tokens(angel: &Mutex<AngelState>, client_code: &str) {
+    lock(angel).expire_refresh_tokens(client_code, SystemTime::now());
 }
 
 /// The registered accounts, ordered by client code.
-pub(crate) fn accounts(shared: &Shared) -> Vec<AngelAccount> {
-    shared.lock().angel.accounts().cloned().collect()
+pub(crate) fn accounts(angel: &Mutex<AngelState>) -> Vec<AngelAccount> {
+    lock(angel).accounts().cloned().collect()
 }

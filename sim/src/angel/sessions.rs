@@ -5,7 +5,9 @@
 //! its session is in the table and not expired; revoking a session removes it.
 
 use std::collections::{BTreeMap, HashMap};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
+
+use crate::time::{unix_secs, unix_secs_after};
 
 use crate::angel::account::AngelAccount;
 use crate::jwt::TokenIssuer;
@@ -169,29 +171,10 @@ impl AngelState {
     }
 }
 
-/// Whether a moment stored as unix seconds has been reached at `now`.
-pub(crate) fn has_passed(expires_at: u64, now: SystemTime) -> bool {
-    now.duration_since(UNIX_EPOCH)
-        .is_ok_and(|elapsed| elapsed >= Duration::from_secs(expires_at))
-}
-
-/// `now` in whole unix seconds (0 before the epoch).
-pub(crate) fn unix_secs(now: SystemTime) -> u64 {
-    now.duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs())
-}
-
-/// `now + lifetime` in whole unix seconds, saturating far in the future.
-fn unix_secs_after(now: SystemTime, lifetime: Duration) -> u64 {
-    now.duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-        .saturating_add(lifetime)
-        .as_secs()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::time::has_passed;
 
     const HOUR: Duration = Duration::from_secs(3600);
     const LIFETIMES: Lifetimes = Lifetimes {

@@ -33,11 +33,12 @@ pub(crate) use route::PATH_PREFIX;
 pub(crate) use state::NorenState;
 
 use crate::http::{Request, Response};
+use crate::locked::lock;
 use crate::options::SimOptions;
-use crate::state::Shared;
 use endpoints::Target;
 use preset::Base;
 use route::{Endpoint, Route};
+use std::sync::Mutex;
 use wire::Body;
 
 /// What a request needs besides the state: the time and the lifetimes from the options.
@@ -66,32 +67,34 @@ impl Context {
 }
 
 /// Answers one Noren request: 404 for a path no preset serves, 405 for a wrong method.
-pub(crate) fn handle(shared: &Shared, request: &Request) -> Response {
+pub(crate) fn handle(
+    noren: &Mutex<NorenState>,
+    options: &SimOptions,
+    request: &Request,
+) -> Response {
     let Some(route) = Route::parse(&request.path) else {
         return Response::html_error(404);
     };
     if request.method != route.method() {
         return Response::html_error(405).with_header("Allow", route.method());
     }
-    let context = Context::new(&shared.options);
+    let context = Context::new(options);
     match route {
         Route::Callback => pages::callback(request),
-        Route::Authorize(preset) => {
-            pages::authorize(&mut shared.lock().noren, preset, request, &context)
-        }
-        Route::FlattradeToken => flattrade::api_token(&mut shared.lock().noren, request, &context),
+        Route::Authorize(preset) => pages::authorize(&mut lock(noren), preset, request, &context),
+        Route::FlattradeToken => flattrade::api_token(&mut lock(noren), request, &context),
         Route::Rest {
             preset,
             base,
             endpoint,
-        } => rest(shared, Target { preset, base }, endpoint, request, &context),
+        } => rest(noren, Target { preset, base }, endpoint, request, &context),
     }
 }
 
 /// Answers `POST <base>/<Endpoint>`: 400 for a body that is not jData, else the endpoint's
 /// reply.
 fn rest(
-    shared: &Shared,
+    noren: &Mutex<NorenState>,
     target: Target,
     endpoint: Endpoint,
     request: &Request,
@@ -101,8 +104,8 @@ fn rest(
         Ok(body) => body,
         Err(refusal) => return refusal,
     };
-    let mut state = shared.lock();
-    let noren = &mut state.noren;
+    let mut noren = lock(noren);
+    let noren = &mut *noren;
     let preset = target.preset;
     match endpoint {
         Endpoint::GenAcsTok => oauth::gen_acs_tok(noren, preset, &body, context),
@@ -144,56 +147,62 @@ pub(crate) const FLATTRADE_TOKEN_PATH: &str = "/noren/flattrade/trade/apitoken";
 /// # Panics
 ///
 /// When the account's preset is not one of the five preset names.
-pub(crate) fn add_account(shared: &Shared, mut account: NorenAccount, base_url: &str) {
+pub(crate) fn add_account(noren: &Mutex<NorenState>, mut account: NorenAccount, base_url: &str) {
     let preset = known_preset(&account.preset);
     if account.redirect_url.starts_with('/') {
         account.redirect_url = format!("{base_url}{}", account.redirect_url);
     }
-    shared.lock().noren.add_account(preset, account);
+    lock(noren).add_account(preset, account);
 }
 
 /// Replaces the Limits fields of an account; unknown presets and users are ignored.
-pub(crate) fn set_limits(shared: &Shared, preset: &str, user_id: &str, limits: serde_json::Value) {
+pub(crate) fn set_limits(
+    noren: &Mutex<NorenState>,
+    preset: &str,
+    user_id: &str,
+    limits: serde_json::Value,
+) {
     let Some(preset) = Preset::from_name(preset) else {
         return;
     };
-    if let Some(account) = shared.lock().noren.account_mut(preset, user_id) {
+    if let Some(account) = lock(noren).account_mut(preset, user_id) {
         account.limits = limits;
     }
 }
 
 /// Issues a code as the preset's login page does for the app `app` (client id, or Flattrade
 /// API key); `None` for an unknown preset or app.
-pub(crate) fn authorize(shared: &Shared, preset: &str, app: &str) -> Option<String> {
+pub(crate) fn authorize(
+    noren: &Mutex<NorenState>,
+    code_ttl: Duration,
+    preset: &str,
+    app: &str,
+) -> Option<String> {
     let preset = Preset::from_name(preset)?;
     let now = SystemTime::now();
-    let mut state = shared.lock();
-    let user_id = state.noren.account_by_app(preset, app)?.user_id.clone();
-    let ttl = shared.options.noren_code_ttl;
-    Some(state.noren.mint_code(preset, &user_id, ttl, now))
+    let mut noren = lock(noren);
+    let user_id = noren.account_by_app(preset, app)?.user_id.clone();
+    Some(noren.mint_code(preset, &user_id, code_ttl, now))
 }
 
 /// Expires every session of `user_id` at `preset` now (unknown presets are ignored).
-pub(crate) fn expire_sessions(shared: &Shared, preset: &str, user_id: &str) {
+pub(crate) fn expire_sessions(noren: &Mutex<NorenState>, preset: &str, user_id: &str) {
     if let Some(preset) = Preset::from_name(preset) {
-        shared
-            .lock()
-            .noren
-            .expire_sessions(preset, user_id, SystemTime::now());
+        lock(noren).expire_sessions(preset, user_id, SystemTime::now());
     }
 }
 
 /// Expires every unused code now.
-pub(crate) fn expire_codes(shared: &Shared) {
-    shared.lock().noren.expire_codes();
+pub(crate) fn expire_codes(noren: &Mutex<NorenState>) {
+    lock(noren).expire_codes();
 }
 
 /// The registered accounts of each preset, presets in [`Preset::ALL`] order, accounts by user
 /// id.
-pub(crate) fn accounts(shared: &Shared) -> Vec<(Preset, Vec<NorenAccount>)> {
-    let state = shared.lock();
+pub(crate) fn accounts(noren: &Mutex<NorenState>) -> Vec<(Preset, Vec<NorenAccount>)> {
+    let noren = lock(noren);
     Preset::ALL
         .into_iter()
-        .map(|preset| (preset, state.noren.accounts_of(preset).cloned().collect()))
+        .map(|preset| (preset, noren.accounts_of(preset).cloned().collect()))
         .collect()
 }

@@ -2,20 +2,18 @@
 //! writing `stat`/`emsg` replies with `request_time`; plus the hashes and random values the
 //! logins use.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::http::Response;
+use crate::time::ist_request_time;
 
 /// What every refused session check answers (HTTP 200).
 pub(crate) const INVALID_SESSION: &str = "Session Expired :  Invalid Session Key";
 /// The emsg of a body that is not `jData=` followed by a JSON object (sim choice).
 pub(crate) const INVALID_JDATA: &str = "Invalid Input : jData is not valid JSON";
-
-/// India Standard Time's offset from UTC, in seconds (+05:30).
-const IST_OFFSET_SECS: u64 = 5 * 3600 + 30 * 60;
 
 /// A REST request body: the jData object and the jKey that followed it, if any.
 #[derive(Debug)]
@@ -95,7 +93,7 @@ pub(crate) fn ok(fields: Value, now: SystemTime) -> Response {
         _ => Map::new(),
     };
     object.insert("stat".to_owned(), json!("Ok"));
-    object.insert("request_time".to_owned(), json!(request_time(now)));
+    object.insert("request_time".to_owned(), json!(ist_request_time(now)));
     Response::json(200, &Value::Object(object))
 }
 
@@ -103,38 +101,8 @@ pub(crate) fn ok(fields: Value, now: SystemTime) -> Response {
 pub(crate) fn not_ok(status: u16, emsg: &str, now: SystemTime) -> Response {
     Response::json(
         status,
-        &json!({"stat": "Not_Ok", "emsg": emsg, "request_time": request_time(now)}),
+        &json!({"stat": "Not_Ok", "emsg": emsg, "request_time": ist_request_time(now)}),
     )
-}
-
-/// `now` in India Standard Time as `"HH:MM:SS DD-MM-YYYY"`.
-pub(crate) fn request_time(now: SystemTime) -> String {
-    let secs = now
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs())
-        + IST_OFFSET_SECS;
-    let (year, month, day) = civil_from_days(secs / 86_400);
-    let of_day = secs % 86_400;
-    format!(
-        "{:02}:{:02}:{:02} {day:02}-{month:02}-{year:04}",
-        of_day / 3600,
-        of_day % 3600 / 60,
-        of_day % 60
-    )
-}
-
-/// The proleptic Gregorian date of a day counted from 1970-01-01 (H. Hinnant's algorithm).
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z % 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + u64::from(month <= 2);
-    (year, month, day)
 }
 
 /// Lowercase hex SHA-256 of `text`.
@@ -166,7 +134,6 @@ pub(crate) fn random_code() -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
 
     use super::*;
 
@@ -218,15 +185,6 @@ mod tests {
         assert_eq!(body.required("c", now).err().map(|r| r.status), Some(400));
         assert_eq!(body.optional("c", now).ok(), Some(None));
         assert_eq!(body.optional("d", now).ok(), Some(None));
-    }
-
-    #[test]
-    fn request_time_is_ist() {
-        assert_eq!(request_time(UNIX_EPOCH), "05:30:00 01-01-1970");
-        let t = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-        assert_eq!(request_time(t), "03:43:20 15-11-2023");
-        let leap = UNIX_EPOCH + Duration::from_secs(1_709_164_800); // 2024-02-29T00:00:00Z
-        assert_eq!(request_time(leap), "05:30:00 29-02-2024");
     }
 
     #[test]
