@@ -445,3 +445,73 @@ fn freeing_a_session_while_other_threads_use_it_is_clean() {
         .rms()
         .err(s(BROKER_ERR_INVALID_HANDLE));
 }
+
+/// Issue 19: with the default pacing on, 8 threads reading funds and profile
+/// on one session while the broker expires the access token twice, about
+/// 1.3 s apart, and revokes the old tokens when it issues new ones. A call
+/// that waited in the pacer while another thread refreshed must not send the
+/// superseded token, nor spend its one refresh-and-repeat on it.
+#[test]
+fn two_expiries_under_default_pacing_with_revocation_fail_no_call() {
+    const THREADS: usize = 8;
+    const CALLS: usize = 3;
+    let sim = Arc::new(
+        Sim::start_with(SimOptions {
+            rate_limits: true,
+            revoke_on_refresh: true,
+            ..SimOptions::default()
+        })
+        .unwrap(),
+    );
+    // The default pacing; a timeout long enough that no call's turn in the
+    // pacer falls past it on a loaded machine.
+    let handle = Arc::new(angel_session_with(&sim, r#""timeout_ms":20000"#));
+    sim.clear_log();
+    let started = Arc::new(AtomicUsize::new(0));
+    let expirer = {
+        let (sim, started) = (Arc::clone(&sim), Arc::clone(&started));
+        std::thread::spawn(move || {
+            // Once every thread is queued in the pacer, expire twice.
+            while started.load(Ordering::Relaxed) < THREADS {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            std::thread::sleep(Duration::from_millis(400));
+            sim.expire_angel_sessions("D12345");
+            std::thread::sleep(Duration::from_millis(1300));
+            sim.expire_angel_sessions("D12345");
+        })
+    };
+    let workers: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let (handle, started) = (Arc::clone(&handle), Arc::clone(&started));
+            std::thread::spawn(move || {
+                started.fetch_add(1, Ordering::Relaxed);
+                (0..CALLS)
+                    .map(|i| {
+                        if (t + i) % 2 == 0 {
+                            handle.rms()
+                        } else {
+                            handle.profile()
+                        }
+                    })
+                    .filter(|reply| reply.status != 0)
+                    .map(|reply| reply.text)
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let failures: Vec<String> = workers
+        .into_iter()
+        .flat_map(|w| w.join().unwrap())
+        .collect();
+    expirer.join().unwrap();
+    assert!(
+        failures.is_empty(),
+        "{} of {} calls failed: {:#?}",
+        failures.len(),
+        THREADS * CALLS,
+        failures
+    );
+    let refreshes = sim.requests_to(REFRESH);
+    assert_eq!(refreshes.len(), 2, "exactly one refresh per expiry");
+}
