@@ -306,6 +306,8 @@ fn a_reply_over_one_mebibyte_is_refused() {
 fn a_flaky_broker_is_absorbed_by_retries() {
     let sim = sim();
     let handle = angel_session_with(&sim, r#""max_retries":6,"rate_limits":"off""#);
+    // A few certain resets first, so the test never depends on the dice.
+    sim.inject(RMS, Fault::Reset, FaultTimes::Next(2));
     sim.inject(RMS, Fault::Reset, FaultTimes::Fraction(0.1));
     for _ in 0..50 {
         handle.rms().ok();
@@ -514,4 +516,97 @@ fn two_expiries_under_default_pacing_with_revocation_fail_no_call() {
     );
     let refreshes = sim.requests_to(REFRESH);
     assert_eq!(refreshes.len(), 2, "exactly one refresh per expiry");
+}
+
+/// Waits (bounded) until brokersim has logged `count` requests to `path`.
+fn wait_for_requests(sim: &Sim, path: &str, count: usize) {
+    let until = Instant::now() + Duration::from_secs(30);
+    while sim.requests_to(path).len() < count {
+        assert!(Instant::now() < until, "no request {count} to {path}");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+#[test]
+fn an_expiry_answered_to_replaced_tokens_is_not_the_calls_own_refresh() {
+    // The first getRMS waits in brokersim while another call refreshes (the
+    // old token is revoked), so it is answered AG8001; its repeat, with the
+    // current token, waits while the token expires again. That expiry is
+    // this call's own: it refreshes once and succeeds.
+    let sim = Arc::new(sim());
+    let handle = Arc::new(angel_session_with(
+        &sim,
+        r#""rate_limits":"off","timeout_ms":15000"#,
+    ));
+    sim.clear_log();
+    sim.inject(
+        RMS,
+        Fault::Delay(Duration::from_millis(1500)),
+        FaultTimes::Next(2),
+    );
+    let reader = {
+        let handle = Arc::clone(&handle);
+        std::thread::spawn(move || handle.rms())
+    };
+    wait_for_requests(&sim, RMS, 1);
+    sim.expire_angel_sessions("D12345");
+    handle.profile().ok();
+    assert_eq!(sim.requests_to(REFRESH).len(), 1);
+    wait_for_requests(&sim, RMS, 2);
+    sim.expire_angel_sessions("D12345");
+    reader.join().unwrap().ok();
+    assert_eq!(sim.requests_to(REFRESH).len(), 2, "one refresh per expiry");
+    assert_eq!(sim.requests_to(RMS).len(), 3);
+}
+
+#[test]
+fn fresh_tokens_the_broker_refuses_at_once_are_not_refreshed_again() {
+    let sim = sim();
+    let handle = angel_session_with(&sim, UNPACED);
+    sim.clear_log();
+    let expired = Fault::Reply {
+        status: 200,
+        content_type: "application/json".into(),
+        body: r#"{"success":false,"message":"Token Expired","errorCode":"AG8002","data":""}"#
+            .into(),
+    };
+    sim.inject(RMS, expired, FaultTimes::Next(u32::MAX));
+    handle.rms().err(s(BROKER_ERR_SESSION_EXPIRED));
+    sim.clear_faults();
+    assert_eq!(sim.requests_to(REFRESH).len(), 1, "one refresh");
+    assert_eq!(sim.requests_to(RMS).len(), 2, "one repeat");
+}
+
+#[test]
+fn a_read_that_waited_its_turn_sends_the_tokens_current_then() {
+    let sim = Arc::new(sim());
+    let handle = Arc::new(angel_session_with(
+        &sim,
+        r#""rate_limits":{"funds":{"per_second":1}}"#,
+    ));
+    handle.rms().ok();
+    sim.clear_log();
+    // This read waits about a second for its turn; meanwhile the session is
+    // refreshed and brokersim revokes the token it had when it started.
+    let reader = {
+        let handle = Arc::clone(&handle);
+        std::thread::spawn(move || handle.rms())
+    };
+    std::thread::sleep(Duration::from_millis(200));
+    handle.refresh().ok();
+    reader.join().unwrap().ok();
+    let token = handle.export().ok()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let sent = sim.requests_to(RMS);
+    assert_eq!(
+        sent.len(),
+        1,
+        "one request: no repeat after a refused token"
+    );
+    assert!(
+        sent[0].header("authorization") == Some(format!("Bearer {token}").as_str()),
+        "the request carried the refreshed token"
+    );
 }
