@@ -321,30 +321,83 @@ fn a_flaky_broker_is_absorbed_by_retries() {
     assert!(resets > 0, "the fault fired");
 }
 
-#[test]
-fn sixteen_threads_share_one_session_with_one_refresh_per_expiry() {
+/// A broker family with refresh, for the stress tests.
+#[derive(Clone, Copy)]
+enum Family {
+    AngelOne,
+    Zebu,
+}
+
+/// 16 threads share one session while brokersim expires its access token
+/// again and again: every call succeeds and each expiry costs exactly one
+/// refresh. With `paced`, the client paces to limits (and, for Angel One,
+/// brokersim enforces its published ones); with `revoke`, brokersim revokes
+/// the replaced tokens on refresh (PROTOCOLS.md leaves both possible).
+fn stress(family: Family, paced: bool, revoke: bool) {
     const THREADS: usize = 16;
-    const CALLS: usize = 500;
-    const EXPIRIES: usize = 5;
-    let sim = Arc::new(sim());
-    let handle = Arc::new(angel_session_with(&sim, UNPACED));
+    const EXPIRIES: usize = 3;
+    // Paced, a call waits its turn: far fewer calls, a longer timeout.
+    let calls = if paced { 3 } else { 300 };
+    let sim = Arc::new(
+        Sim::start_with(SimOptions {
+            rate_limits: paced,
+            revoke_on_refresh: revoke,
+            ..SimOptions::default()
+        })
+        .unwrap(),
+    );
+    let (handle, refresh_path, expire): (Handle, String, Box<dyn Fn(&Sim) + Send + Sync>) =
+        match family {
+            Family::AngelOne => {
+                let extra = if paced {
+                    r#""timeout_ms":60000"#
+                } else {
+                    UNPACED
+                };
+                (
+                    angel_session_with(&sim, extra),
+                    REFRESH.to_owned(),
+                    Box::new(|sim: &Sim| sim.expire_angel_sessions("D12345")),
+                )
+            }
+            Family::Zebu => {
+                // Noren brokers publish no limits: pace to some of our own.
+                let extra = if paced {
+                    r#""timeout_ms":60000,"rate_limits":{"funds":{"per_second":4},"profile":{"per_second":3}}"#
+                } else {
+                    UNPACED
+                };
+                let base = sim.noren_base_url("zebu");
+                let path = base.split_once("//").unwrap().1.split_once('/').unwrap().1;
+                (
+                    noren_session_with(&sim, "zebu", extra),
+                    format!("/{path}/RefreshToken"),
+                    Box::new(|sim: &Sim| sim.expire_noren_sessions("zebu", "NZEB01")),
+                )
+            }
+        };
+    let handle = Arc::new(handle);
+    let refresh_path = Arc::new(refresh_path);
     let done = Arc::new(AtomicUsize::new(0));
     let stop = Arc::new(AtomicBool::new(false));
     let expirer = {
         let (sim, done, stop) = (Arc::clone(&sim), Arc::clone(&done), Arc::clone(&stop));
+        let refresh_path = Arc::clone(&refresh_path);
         std::thread::spawn(move || {
             let mut expired = 0;
             while expired < EXPIRIES && !stop.load(Ordering::Relaxed) {
                 // Expire once the threads are well under way, then wait for
                 // the library's refresh before the next expiry.
-                if done.load(Ordering::Relaxed) < (expired + 1) * THREADS * CALLS / (EXPIRIES + 2) {
+                if done.load(Ordering::Relaxed) < (expired + 1) * THREADS * calls / (EXPIRIES + 2) {
                     std::thread::sleep(Duration::from_millis(5));
                     continue;
                 }
-                let refreshes = sim.requests_to(REFRESH).len();
-                sim.expire_angel_sessions("D12345");
+                let refreshes = sim.requests_to(&refresh_path).len();
+                expire(&sim);
                 expired += 1;
-                while sim.requests_to(REFRESH).len() == refreshes && !stop.load(Ordering::Relaxed) {
+                while sim.requests_to(&refresh_path).len() == refreshes
+                    && !stop.load(Ordering::Relaxed)
+                {
                     std::thread::sleep(Duration::from_millis(2));
                 }
                 std::thread::sleep(Duration::from_millis(50));
@@ -357,7 +410,7 @@ fn sixteen_threads_share_one_session_with_one_refresh_per_expiry() {
             let (handle, done) = (Arc::clone(&handle), Arc::clone(&done));
             std::thread::spawn(move || {
                 let mut failures = Vec::new();
-                for i in 0..CALLS {
+                for i in 0..calls {
                     let reply = if (t + i) % 4 == 0 {
                         handle.profile()
                     } else {
@@ -388,13 +441,49 @@ fn sixteen_threads_share_one_session_with_one_refresh_per_expiry() {
         expired, EXPIRIES,
         "the expirer ran out of calls to interleave with"
     );
-    let refreshes = sim.requests_to(REFRESH);
+    let refreshes = sim.requests_to(&refresh_path);
     assert_eq!(refreshes.len(), EXPIRIES, "exactly one refresh per expiry");
     assert!(refreshes.iter().all(|r| r.status == 200));
-    println!(
-        "refreshes per expiry: {}",
-        refreshes.len() as f64 / EXPIRIES as f64
-    );
+}
+
+#[test]
+fn stress_angelone_unpaced_revoking() {
+    stress(Family::AngelOne, false, true);
+}
+
+#[test]
+fn stress_angelone_unpaced_keeping_old_tokens() {
+    stress(Family::AngelOne, false, false);
+}
+
+#[test]
+fn stress_angelone_paced_revoking() {
+    stress(Family::AngelOne, true, true);
+}
+
+#[test]
+fn stress_angelone_paced_keeping_old_tokens() {
+    stress(Family::AngelOne, true, false);
+}
+
+#[test]
+fn stress_zebu_unpaced_revoking() {
+    stress(Family::Zebu, false, true);
+}
+
+#[test]
+fn stress_zebu_unpaced_keeping_old_tokens() {
+    stress(Family::Zebu, false, false);
+}
+
+#[test]
+fn stress_zebu_paced_revoking() {
+    stress(Family::Zebu, true, true);
+}
+
+#[test]
+fn stress_zebu_paced_keeping_old_tokens() {
+    stress(Family::Zebu, true, false);
 }
 
 #[test]
