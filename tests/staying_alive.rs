@@ -321,6 +321,9 @@ fn a_flaky_broker_is_absorbed_by_retries() {
     assert!(resets > 0, "the fault fired");
 }
 
+/// Expires a session's access token at brokersim.
+type Expire = Box<dyn Fn(&Sim) + Send + Sync>;
+
 /// A broker family with refresh, for the stress tests.
 #[derive(Clone, Copy)]
 enum Family {
@@ -346,36 +349,35 @@ fn stress(family: Family, paced: bool, revoke: bool) {
         })
         .unwrap(),
     );
-    let (handle, refresh_path, expire): (Handle, String, Box<dyn Fn(&Sim) + Send + Sync>) =
-        match family {
-            Family::AngelOne => {
-                let extra = if paced {
-                    r#""timeout_ms":60000"#
-                } else {
-                    UNPACED
-                };
-                (
-                    angel_session_with(&sim, extra),
-                    REFRESH.to_owned(),
-                    Box::new(|sim: &Sim| sim.expire_angel_sessions("D12345")),
-                )
-            }
-            Family::Zebu => {
-                // Noren brokers publish no limits: pace to some of our own.
-                let extra = if paced {
-                    r#""timeout_ms":60000,"rate_limits":{"funds":{"per_second":4},"profile":{"per_second":3}}"#
-                } else {
-                    UNPACED
-                };
-                let base = sim.noren_base_url("zebu");
-                let path = base.split_once("//").unwrap().1.split_once('/').unwrap().1;
-                (
-                    noren_session_with(&sim, "zebu", extra),
-                    format!("/{path}/RefreshToken"),
-                    Box::new(|sim: &Sim| sim.expire_noren_sessions("zebu", "NZEB01")),
-                )
-            }
-        };
+    let (handle, refresh_path, expire): (Handle, String, Expire) = match family {
+        Family::AngelOne => {
+            let extra = if paced {
+                r#""timeout_ms":60000"#
+            } else {
+                UNPACED
+            };
+            (
+                angel_session_with(&sim, extra),
+                REFRESH.to_owned(),
+                Box::new(|sim: &Sim| sim.expire_angel_sessions("D12345")),
+            )
+        }
+        Family::Zebu => {
+            // Noren brokers publish no limits: pace to some of our own.
+            let extra = if paced {
+                r#""timeout_ms":60000,"rate_limits":{"funds":{"per_second":4},"profile":{"per_second":3}}"#
+            } else {
+                UNPACED
+            };
+            let base = sim.noren_base_url("zebu");
+            let path = base.split_once("//").unwrap().1.split_once('/').unwrap().1;
+            (
+                noren_session_with(&sim, "zebu", extra),
+                format!("/{path}/RefreshToken"),
+                Box::new(|sim: &Sim| sim.expire_noren_sessions("zebu", "NZEB01")),
+            )
+        }
+    };
     let handle = Arc::new(handle);
     let refresh_path = Arc::new(refresh_path);
     let done = Arc::new(AtomicUsize::new(0));
