@@ -55,15 +55,15 @@ impl Pacer {
         }
     }
 
-    /// Waits for the operation's turn. Fails at once, without waiting, when
-    /// the turn would come after `deadline`.
-    pub(crate) fn acquire(&self, op: Operation, deadline: Instant) -> Result<(), Error> {
+    /// Waits for the operation's turn and says how long it waited. Fails at
+    /// once, without waiting, when the turn would come after `deadline`.
+    pub(crate) fn acquire(&self, op: Operation, deadline: Instant) -> Result<Duration, Error> {
         let slot = self.reserve(op, Instant::now(), deadline)?;
         let wait = slot.saturating_duration_since(Instant::now());
         if !wait.is_zero() {
             std::thread::sleep(wait);
         }
-        Ok(())
+        Ok(wait)
     }
 
     /// Books the earliest slot at or after `now` that keeps within the

@@ -28,6 +28,10 @@ Options:
   --no-rate-limit       do not enforce the brokers' rate limits
   --token-ttl-secs N    lifetime of access tokens in seconds (default 28800; Zebu's at
                         most 3600)
+  --keep-tokens-on-refresh
+                        a refresh leaves the tokens it replaced valid until they expire
+                        (default: it revokes them; the real brokers' behaviour is not
+                        documented)
   --tls                 serve HTTPS (TLS 1.2 and 1.3) with a certificate for localhost,
                         127.0.0.1 and ::1 signed by a CA made at start; the startup line
                         gives the CA certificate's path as ca_file (a temporary file,
@@ -93,12 +97,17 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String>
             "--token-ttl-secs" => {
                 run.sim.token_ttl = Duration::from_secs(parse_number(&name, &value()?)?);
             }
-            "--no-rate-limit" | "--stop-on-eof" | "--verbose" | "--tls"
+            "--no-rate-limit"
+            | "--keep-tokens-on-refresh"
+            | "--stop-on-eof"
+            | "--verbose"
+            | "--tls"
                 if inline_value.is_some() =>
             {
                 return Err(format!("{name} takes no value"));
             }
             "--no-rate-limit" => run.sim.rate_limits = false,
+            "--keep-tokens-on-refresh" => run.sim.revoke_on_refresh = false,
             "--tls" => run.sim.tls = Some(SimTls::Valid),
             "--stop-on-eof" => run.stop_on_eof = true,
             "--verbose" => run.verbose = true,
@@ -197,6 +206,7 @@ mod tests {
             "0.0.0.0",
             "--port=8080",
             "--no-rate-limit",
+            "--keep-tokens-on-refresh",
             "--token-ttl-secs",
             "60",
             "--stop-on-eof",
@@ -209,6 +219,7 @@ mod tests {
         assert_eq!(run.sim.host, "0.0.0.0");
         assert_eq!(run.sim.port, 8080);
         assert!(!run.sim.rate_limits);
+        assert!(!run.sim.revoke_on_refresh);
         assert_eq!(run.sim.token_ttl, Duration::from_secs(60));
         assert!(run.stop_on_eof && run.verbose);
         assert_eq!(run.sim.tls, Some(SimTls::Valid));
@@ -228,6 +239,7 @@ mod tests {
         assert!(parse(&["--token-ttl-secs", "-1"]).is_err());
         assert!(parse(&["--verbose=yes"]).is_err());
         assert!(parse(&["--tls=yes"]).is_err());
+        assert!(parse(&["--keep-tokens-on-refresh=yes"]).is_err());
         assert!(parse(&["--bogus"]).is_err());
     }
 }

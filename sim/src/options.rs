@@ -20,8 +20,11 @@ pub struct SimOptions {
     /// How long a refresh token stays valid: Angel One's refreshToken, Zebu's refresh_token.
     /// Default 24 hours.
     pub refresh_token_ttl: Duration,
-    /// Whether a successful generateTokens revokes the jwtToken and refreshToken it replaced
-    /// (whether the real broker does is not documented). Default `true`.
+    /// Whether a refresh revokes the tokens it replaced: Angel One's generateTokens the jwtToken
+    /// and refreshToken, Zebu's RefreshToken the access token it handed out last. With `false`
+    /// the old tokens stay valid until they expire. Whether the real brokers revoke is not
+    /// documented (PROTOCOLS.md §1.3, §1.5: UNCONFIRMED), so clients must work either way.
+    /// Default `true`; the command line's `--keep-tokens-on-refresh` sets `false`.
     pub revoke_on_refresh: bool,
     /// Whether the demo accounts ([`AngelAccount::demo`](crate::AngelAccount::demo) and
     /// [`NorenAccount::demo`](crate::NorenAccount::demo) of each preset) are registered at start.

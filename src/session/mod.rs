@@ -21,7 +21,7 @@ use crate::pacing::Pacer;
 use crate::time::{next_day_end, rfc3339_utc, unix_now};
 use refresh::RefreshGate;
 use serde_json::Value;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
 /// A broker session: config, HTTP client, pacing and the current tokens.
@@ -32,6 +32,8 @@ pub struct Session {
     pacer: Pacer,
     log: Logger,
     tokens: Mutex<Option<Arc<Tokens>>>,
+    /// The tokens the broker last accepted for a read.
+    worked: Mutex<Weak<Tokens>>,
     refresh: RefreshGate,
 }
 
@@ -53,6 +55,7 @@ impl Session {
             pacer,
             log,
             tokens: Mutex::new(None),
+            worked: Mutex::new(Weak::new()),
             refresh: RefreshGate::default(),
         })
     }
@@ -119,9 +122,11 @@ impl Session {
     /// says the session had already ended counts as success; any other
     /// failure keeps the tokens so the call can be tried again.
     pub fn logout(&self) -> Result<LoggedOut> {
-        let current = self.current()?;
+        self.current()?;
         let call = self.call();
         self.pacer.acquire(Operation::Logout, call.deadline())?;
+        // The tokens current when the request leaves, after its turn.
+        let current = self.current()?;
         match self.attempt(Operation::Logout, &call, || {
             self.broker.logout(&call, &current)
         }) {
@@ -191,34 +196,79 @@ impl Session {
     }
 
     /// Runs a read: refreshes first when the token is about to expire,
-    /// refreshes and repeats once when the broker says it has expired, and
+    /// refreshes and repeats when the broker says it has expired, and
     /// retries transient failures with backoff, all before the deadline.
+    ///
+    /// Every attempt takes the session's tokens as they are when the request
+    /// leaves, after any wait for pacing, for a refresh in flight or for a
+    /// backoff. A `SESSION_EXPIRED` answered to tokens the session has since
+    /// replaced (another thread refreshed while this request was on the
+    /// wire) is not this call's refresh: it repeats with the current tokens.
+    /// A refresh is this call's own when the tokens it sent are still the
+    /// current ones; the tokens such a refresh produced get one repeat, and
+    /// if the broker refuses them at once (no wait for pacing in between,
+    /// never accepted in any call) the call fails rather than refreshing
+    /// again. At most [`MAX_REFRESHES_PER_CALL`] refreshes and
+    /// [`MAX_STALE_REPEATS`] repeats, all within the call's timeout.
     fn read<T>(&self, op: Operation, read: impl Fn(&Call<'_>, &Tokens) -> Result<T>) -> Result<T> {
         let call = self.call();
-        let mut tokens = self.current()?;
+        let tokens = self.current()?;
         if self.may_refresh() && expires_within(&tokens, REFRESH_AHEAD) {
             match self.refreshed_after(&tokens, &call, false) {
-                Ok(fresh) => tokens = fresh,
+                Ok(_) => {}
                 // A failed early refresh is harmless while the token still works.
                 Err(e) if expires_within(&tokens, Duration::ZERO) => return Err(e),
                 Err(_) => {}
             }
         }
-        let mut refreshed = false;
+        drop(tokens);
+        // The tokens this call's own refresh produced, if it made one.
+        let mut own_refresh: Option<Arc<Tokens>> = None;
+        let mut refreshes = 0;
+        let mut stale_repeats = 0;
         let mut retries = 0;
         loop {
-            self.pacer.acquire(op, call.deadline())?;
+            let waited = self.pacer.acquire(op, call.deadline())?;
+            let tokens = self.current()?;
             let error = match self.attempt(op, &call, || read(&call, &tokens)) {
-                Ok(value) => return Ok(value),
+                Ok(value) => {
+                    self.mark_worked(&tokens);
+                    return Ok(value);
+                }
                 Err(e) => e,
             };
-            if error.status == Status::SessionExpired && self.may_refresh() && !refreshed {
-                refreshed = true;
+            if error.status == Status::SessionExpired && self.may_refresh() {
+                if !self.is_current(&tokens) {
+                    stale_repeats += 1;
+                    if stale_repeats > MAX_STALE_REPEATS {
+                        return Err(error);
+                    }
+                    self.log.log(
+                        Level::Debug,
+                        format_args!(
+                            "{}: the session was refreshed while the request was on its way; repeating",
+                            op.name()
+                        ),
+                    );
+                    continue;
+                }
+                // The tokens this call's refresh just produced, refused on
+                // their first use without a wait in between and never
+                // accepted by the broker: another refresh would not help.
+                // After a wait for pacing, or once the broker has accepted
+                // them, their expiry is a new one.
+                let refused_fresh = own_refresh.as_ref().is_some_and(|fresh| {
+                    Arc::ptr_eq(fresh, &tokens) && waited.is_zero() && !self.worked(fresh)
+                });
+                if refused_fresh || refreshes >= MAX_REFRESHES_PER_CALL {
+                    return Err(error);
+                }
+                refreshes += 1;
                 self.log.log(
                     Level::Debug,
                     format_args!("{}: the session expired; refreshing", op.name()),
                 );
-                tokens = self.refreshed_after(&tokens, &call, false)?;
+                own_refresh = Some(self.refreshed_after(&tokens, &call, false)?);
             } else if error.retryable && retries < self.policy.max_retries {
                 retries += 1;
                 let pause = backoff(retries, &error);
@@ -273,6 +323,25 @@ impl Session {
         })
     }
 
+    /// Whether `tokens` are still the session's tokens.
+    fn is_current(&self, tokens: &Arc<Tokens>) -> bool {
+        self.lock().as_ref().is_some_and(|t| Arc::ptr_eq(t, tokens))
+    }
+
+    /// Notes that the broker accepted `tokens`.
+    fn mark_worked(&self, tokens: &Arc<Tokens>) {
+        let mut worked = self.worked.lock().unwrap_or_else(PoisonError::into_inner);
+        if !Weak::ptr_eq(&worked, &Arc::downgrade(tokens)) {
+            *worked = Arc::downgrade(tokens);
+        }
+    }
+
+    /// Whether the broker has accepted `tokens` in some call.
+    fn worked(&self, tokens: &Arc<Tokens>) -> bool {
+        let worked = self.worked.lock().unwrap_or_else(PoisonError::into_inner);
+        Weak::ptr_eq(&worked, &Arc::downgrade(tokens))
+    }
+
     /// Swaps the tokens unless another thread already replaced `seen`.
     fn replace_if_current(&self, seen: &Arc<Tokens>, next: Option<Arc<Tokens>>) {
         let mut slot = self.lock();
@@ -281,6 +350,15 @@ impl Session {
         }
     }
 }
+
+/// How many times one read repeats because its tokens were replaced while
+/// it was on the wire (each repeat also waits its turn in the pacer, and all
+/// stay within the call's timeout).
+const MAX_STALE_REPEATS: u32 = 8;
+
+/// How many refreshes one read may need: a token that expires again while
+/// the call waits its turn needs another, but never without end.
+const MAX_REFRESHES_PER_CALL: u32 = 3;
 
 /// How long before expiry a read refreshes the session by itself.
 const REFRESH_AHEAD: Duration = Duration::from_secs(60);

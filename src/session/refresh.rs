@@ -83,12 +83,20 @@ impl Session {
         let outcome = self
             .pacer
             .acquire(Operation::Refresh, call.deadline())
-            .and_then(|()| {
+            .and_then(|_waited| {
+                // A login or import during the wait for pacing replaced the
+                // tokens: those are newer, and no refresh is needed.
+                let current = self.current()?;
+                if !Arc::ptr_eq(&current, seen) {
+                    return Ok(Err(current));
+                }
                 self.attempt(Operation::Refresh, call, || self.broker.refresh(call, seen))
+                    .map(Ok)
             });
         let mut gate = self.refresh.lock();
         let result = match outcome {
-            Ok(fresh) => {
+            Ok(Err(newer)) => Ok(newer),
+            Ok(Ok(fresh)) => {
                 let fresh = Arc::new(self.with_day_end(fresh));
                 self.replace_if_current(seen, Some(Arc::clone(&fresh)));
                 gate.failed = None;

@@ -298,6 +298,8 @@ fn a_reply_over_one_mebibyte_is_refused() {
 fn a_flaky_broker_is_absorbed_by_retries() {
     let sim = sim();
     let handle = angel_session_with(&sim, r#""max_retries":6,"rate_limits":"off""#);
+    // A few certain resets first, so the test never depends on the dice.
+    sim.inject(RMS, Fault::Reset, FaultTimes::Next(2));
     sim.inject(RMS, Fault::Reset, FaultTimes::Fraction(0.1));
     for _ in 0..50 {
         handle.rms().ok();
@@ -311,30 +313,85 @@ fn a_flaky_broker_is_absorbed_by_retries() {
     assert!(resets > 0, "the fault fired");
 }
 
-#[test]
-fn sixteen_threads_share_one_session_with_one_refresh_per_expiry() {
+/// Expires a session's access token at brokersim.
+type Expire = Box<dyn Fn(&Sim) + Send + Sync>;
+
+/// A broker family with refresh, for the stress tests.
+#[derive(Clone, Copy)]
+enum Family {
+    AngelOne,
+    Zebu,
+}
+
+/// 16 threads share one session while brokersim expires its access token
+/// again and again: every call succeeds and each expiry costs exactly one
+/// refresh. With `paced`, the client paces to limits (and, for Angel One,
+/// brokersim enforces its published ones); with `revoke`, brokersim revokes
+/// the replaced tokens on refresh (PROTOCOLS.md leaves both possible).
+fn stress(family: Family, paced: bool, revoke: bool) {
     const THREADS: usize = 16;
-    const CALLS: usize = 500;
-    const EXPIRIES: usize = 5;
-    let sim = Arc::new(sim());
-    let handle = Arc::new(angel_session_with(&sim, UNPACED));
+    const EXPIRIES: usize = 3;
+    // Paced, a call waits its turn: far fewer calls, a longer timeout.
+    let calls = if paced { 3 } else { 300 };
+    let sim = Arc::new(
+        Sim::start_with(SimOptions {
+            rate_limits: paced,
+            revoke_on_refresh: revoke,
+            ..SimOptions::default()
+        })
+        .unwrap(),
+    );
+    let (handle, refresh_path, expire): (Handle, String, Expire) = match family {
+        Family::AngelOne => {
+            let extra = if paced {
+                r#""timeout_ms":60000"#
+            } else {
+                UNPACED
+            };
+            (
+                angel_session_with(&sim, extra),
+                REFRESH.to_owned(),
+                Box::new(|sim: &Sim| sim.expire_angel_sessions("D12345")),
+            )
+        }
+        Family::Zebu => {
+            // Noren brokers publish no limits: pace to some of our own.
+            let extra = if paced {
+                r#""timeout_ms":60000,"rate_limits":{"funds":{"per_second":4},"profile":{"per_second":3}}"#
+            } else {
+                UNPACED
+            };
+            let base = sim.noren_base_url("zebu");
+            let path = base.split_once("//").unwrap().1.split_once('/').unwrap().1;
+            (
+                noren_session_with(&sim, "zebu", extra),
+                format!("/{path}/RefreshToken"),
+                Box::new(|sim: &Sim| sim.expire_noren_sessions("zebu", "NZEB01")),
+            )
+        }
+    };
+    let handle = Arc::new(handle);
+    let refresh_path = Arc::new(refresh_path);
     let done = Arc::new(AtomicUsize::new(0));
     let stop = Arc::new(AtomicBool::new(false));
     let expirer = {
         let (sim, done, stop) = (Arc::clone(&sim), Arc::clone(&done), Arc::clone(&stop));
+        let refresh_path = Arc::clone(&refresh_path);
         std::thread::spawn(move || {
             let mut expired = 0;
             while expired < EXPIRIES && !stop.load(Ordering::Relaxed) {
                 // Expire once the threads are well under way, then wait for
                 // the library's refresh before the next expiry.
-                if done.load(Ordering::Relaxed) < (expired + 1) * THREADS * CALLS / (EXPIRIES + 2) {
+                if done.load(Ordering::Relaxed) < (expired + 1) * THREADS * calls / (EXPIRIES + 2) {
                     std::thread::sleep(Duration::from_millis(5));
                     continue;
                 }
-                let refreshes = sim.requests_to(REFRESH).len();
-                sim.expire_angel_sessions("D12345");
+                let refreshes = sim.requests_to(&refresh_path).len();
+                expire(&sim);
                 expired += 1;
-                while sim.requests_to(REFRESH).len() == refreshes && !stop.load(Ordering::Relaxed) {
+                while sim.requests_to(&refresh_path).len() == refreshes
+                    && !stop.load(Ordering::Relaxed)
+                {
                     std::thread::sleep(Duration::from_millis(2));
                 }
                 std::thread::sleep(Duration::from_millis(50));
@@ -347,7 +404,7 @@ fn sixteen_threads_share_one_session_with_one_refresh_per_expiry() {
             let (handle, done) = (Arc::clone(&handle), Arc::clone(&done));
             std::thread::spawn(move || {
                 let mut failures = Vec::new();
-                for i in 0..CALLS {
+                for i in 0..calls {
                     let reply = if (t + i) % 4 == 0 {
                         handle.profile()
                     } else {
@@ -378,13 +435,49 @@ fn sixteen_threads_share_one_session_with_one_refresh_per_expiry() {
         expired, EXPIRIES,
         "the expirer ran out of calls to interleave with"
     );
-    let refreshes = sim.requests_to(REFRESH);
+    let refreshes = sim.requests_to(&refresh_path);
     assert_eq!(refreshes.len(), EXPIRIES, "exactly one refresh per expiry");
     assert!(refreshes.iter().all(|r| r.status == 200));
-    println!(
-        "refreshes per expiry: {}",
-        refreshes.len() as f64 / EXPIRIES as f64
-    );
+}
+
+#[test]
+fn stress_angelone_unpaced_revoking() {
+    stress(Family::AngelOne, false, true);
+}
+
+#[test]
+fn stress_angelone_unpaced_keeping_old_tokens() {
+    stress(Family::AngelOne, false, false);
+}
+
+#[test]
+fn stress_angelone_paced_revoking() {
+    stress(Family::AngelOne, true, true);
+}
+
+#[test]
+fn stress_angelone_paced_keeping_old_tokens() {
+    stress(Family::AngelOne, true, false);
+}
+
+#[test]
+fn stress_zebu_unpaced_revoking() {
+    stress(Family::Zebu, false, true);
+}
+
+#[test]
+fn stress_zebu_unpaced_keeping_old_tokens() {
+    stress(Family::Zebu, false, false);
+}
+
+#[test]
+fn stress_zebu_paced_revoking() {
+    stress(Family::Zebu, true, true);
+}
+
+#[test]
+fn stress_zebu_paced_keeping_old_tokens() {
+    stress(Family::Zebu, true, false);
 }
 
 #[test]
@@ -436,4 +529,167 @@ fn freeing_a_session_while_other_threads_use_it_is_clean() {
     Handle(raw as *mut brokerlink::ffi::BrokerSession)
         .rms()
         .err(s(Status::InvalidHandle));
+}
+
+/// Issue 19: with the default pacing on, 8 threads reading funds and profile
+/// on one session while the broker expires the access token twice, about
+/// 1.3 s apart, and revokes the old tokens when it issues new ones. A call
+/// that waited in the pacer while another thread refreshed must not send the
+/// superseded token, nor spend its one refresh-and-repeat on it.
+#[test]
+fn two_expiries_under_default_pacing_with_revocation_fail_no_call() {
+    const THREADS: usize = 8;
+    const CALLS: usize = 3;
+    let sim = Arc::new(
+        Sim::start_with(SimOptions {
+            rate_limits: true,
+            revoke_on_refresh: true,
+            ..SimOptions::default()
+        })
+        .unwrap(),
+    );
+    // The default pacing; a timeout long enough that no call's turn in the
+    // pacer falls past it on a loaded machine.
+    let handle = Arc::new(angel_session_with(&sim, r#""timeout_ms":20000"#));
+    sim.clear_log();
+    let started = Arc::new(AtomicUsize::new(0));
+    let expirer = {
+        let (sim, started) = (Arc::clone(&sim), Arc::clone(&started));
+        std::thread::spawn(move || {
+            // Once every thread is queued in the pacer, expire twice.
+            while started.load(Ordering::Relaxed) < THREADS {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            std::thread::sleep(Duration::from_millis(400));
+            sim.expire_angel_sessions("D12345");
+            std::thread::sleep(Duration::from_millis(1300));
+            sim.expire_angel_sessions("D12345");
+        })
+    };
+    let workers: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let (handle, started) = (Arc::clone(&handle), Arc::clone(&started));
+            std::thread::spawn(move || {
+                started.fetch_add(1, Ordering::Relaxed);
+                (0..CALLS)
+                    .map(|i| {
+                        if (t + i) % 2 == 0 {
+                            handle.rms()
+                        } else {
+                            handle.profile()
+                        }
+                    })
+                    .filter(|reply| reply.status != 0)
+                    .map(|reply| reply.text)
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let failures: Vec<String> = workers
+        .into_iter()
+        .flat_map(|w| w.join().unwrap())
+        .collect();
+    expirer.join().unwrap();
+    assert!(
+        failures.is_empty(),
+        "{} of {} calls failed: {:#?}",
+        failures.len(),
+        THREADS * CALLS,
+        failures
+    );
+    let refreshes = sim.requests_to(REFRESH);
+    assert_eq!(refreshes.len(), 2, "exactly one refresh per expiry");
+}
+
+/// Waits (bounded) until brokersim has logged `count` requests to `path`.
+fn wait_for_requests(sim: &Sim, path: &str, count: usize) {
+    let until = Instant::now() + Duration::from_secs(30);
+    while sim.requests_to(path).len() < count {
+        assert!(Instant::now() < until, "no request {count} to {path}");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+#[test]
+fn an_expiry_answered_to_replaced_tokens_is_not_the_calls_own_refresh() {
+    // The first getRMS waits in brokersim while another call refreshes (the
+    // old token is revoked), so it is answered AG8001; its repeat, with the
+    // current token, waits while the token expires again. That expiry is
+    // this call's own: it refreshes once and succeeds.
+    let sim = Arc::new(sim());
+    let handle = Arc::new(angel_session_with(
+        &sim,
+        r#""rate_limits":"off","timeout_ms":15000"#,
+    ));
+    sim.clear_log();
+    sim.inject(
+        RMS,
+        Fault::Delay(Duration::from_millis(1500)),
+        FaultTimes::Next(2),
+    );
+    let reader = {
+        let handle = Arc::clone(&handle);
+        std::thread::spawn(move || handle.rms())
+    };
+    wait_for_requests(&sim, RMS, 1);
+    sim.expire_angel_sessions("D12345");
+    handle.profile().ok();
+    assert_eq!(sim.requests_to(REFRESH).len(), 1);
+    wait_for_requests(&sim, RMS, 2);
+    sim.expire_angel_sessions("D12345");
+    reader.join().unwrap().ok();
+    assert_eq!(sim.requests_to(REFRESH).len(), 2, "one refresh per expiry");
+    assert_eq!(sim.requests_to(RMS).len(), 3);
+}
+
+#[test]
+fn fresh_tokens_the_broker_refuses_at_once_are_not_refreshed_again() {
+    let sim = sim();
+    let handle = angel_session_with(&sim, UNPACED);
+    sim.clear_log();
+    let expired = Fault::Reply {
+        status: 200,
+        content_type: "application/json".into(),
+        body: r#"{"success":false,"message":"Token Expired","errorCode":"AG8002","data":""}"#
+            .into(),
+    };
+    sim.inject(RMS, expired, FaultTimes::Next(u32::MAX));
+    handle.rms().err(s(Status::SessionExpired));
+    sim.clear_faults();
+    assert_eq!(sim.requests_to(REFRESH).len(), 1, "one refresh");
+    assert_eq!(sim.requests_to(RMS).len(), 2, "one repeat");
+}
+
+#[test]
+fn a_read_that_waited_its_turn_sends_the_tokens_current_then() {
+    let sim = Arc::new(sim());
+    let handle = Arc::new(angel_session_with(
+        &sim,
+        r#""rate_limits":{"funds":{"per_second":1}}"#,
+    ));
+    handle.rms().ok();
+    sim.clear_log();
+    // This read waits about a second for its turn; meanwhile the session is
+    // refreshed and brokersim revokes the token it had when it started.
+    let reader = {
+        let handle = Arc::clone(&handle);
+        std::thread::spawn(move || handle.rms())
+    };
+    std::thread::sleep(Duration::from_millis(200));
+    handle.refresh().ok();
+    reader.join().unwrap().ok();
+    let token = handle.export().ok()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let sent = sim.requests_to(RMS);
+    assert_eq!(
+        sent.len(),
+        1,
+        "one request: no repeat after a refused token"
+    );
+    assert!(
+        sent[0].header("authorization") == Some(format!("Bearer {token}").as_str()),
+        "the request carried the refreshed token"
+    );
 }

@@ -52,6 +52,8 @@ pub(crate) struct Context {
     pub(crate) refresh_token_ttl: Duration,
     /// [`SimOptions::noren_code_ttl`].
     pub(crate) code_ttl: Duration,
+    /// [`SimOptions::revoke_on_refresh`].
+    pub(crate) revoke_on_refresh: bool,
 }
 
 impl Context {
@@ -62,6 +64,7 @@ impl Context {
             token_ttl: options.token_ttl,
             refresh_token_ttl: options.refresh_token_ttl,
             code_ttl: options.noren_code_ttl,
+            revoke_on_refresh: options.revoke_on_refresh,
         }
     }
 }

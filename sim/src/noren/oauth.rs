@@ -148,7 +148,8 @@ fn invalid_verifier(preset: Preset, uid: &str) -> Response {
 }
 
 /// `RefreshToken` (Zebu): a live refresh token gets a new access token and the access token it
-/// handed out last is revoked; the refresh token stays valid until it expires
+/// handed out last is revoked (unless
+/// [`SimOptions::revoke_on_refresh`](crate::SimOptions::revoke_on_refresh) is off); the refresh token stays valid until it expires
 /// ([`SimOptions::refresh_token_ttl`](crate::SimOptions::refresh_token_ttl)) or its session logs
 /// out. No Authorization header is needed (one sent is ignored).
 pub(crate) fn refresh_token(
@@ -163,7 +164,14 @@ pub(crate) fn refresh_token(
         Err(refusal) => return refusal,
     };
     let ttl = preset.session_ttl(context.token_ttl);
-    match noren.refresh(refresh_token, preset, Base::OAuth, ttl, now) {
+    match noren.refresh(
+        refresh_token,
+        preset,
+        Base::OAuth,
+        ttl,
+        now,
+        context.revoke_on_refresh,
+    ) {
         Some(access_token) => wire::ok(
             json!({"access_token": access_token, "expires_in": ttl.as_secs().to_string()}),
             now,

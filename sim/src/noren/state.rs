@@ -194,7 +194,8 @@ impl NorenState {
     }
 
     /// Trades a live refresh token for a new session on `base` of `preset` (the session it last
-    /// handed out is revoked; the refresh token stays valid). Returns the new access token.
+    /// handed out is revoked when `revoke` says so, else it stays valid until it expires; the
+    /// refresh token stays valid). Returns the new access token.
     pub(crate) fn refresh(
         &mut self,
         refresh_token: &str,
@@ -202,13 +203,16 @@ impl NorenState {
         base: Base,
         ttl: Duration,
         now: SystemTime,
+        revoke: bool,
     ) -> Option<String> {
         let grant = self
             .refresh_grants
             .get(refresh_token)
             .filter(|grant| grant.preset == preset && grant.expires_at > now)?;
         let (user_id, old_access) = (grant.user_id.clone(), grant.access_token.clone());
-        self.sessions.remove(&old_access);
+        if revoke {
+            self.sessions.remove(&old_access);
+        }
         let access_token = self.open_session(preset, base, &user_id, ttl, now);
         if let Some(session) = self.sessions.get_mut(&access_token) {
             session.refresh_token = Some(refresh_token.to_owned());
@@ -288,20 +292,35 @@ mod tests {
             .issue_refresh_token(&first, HOUR, now)
             .expect("refresh");
         let second = state
-            .refresh(&refresh, Preset::Zebu, Base::OAuth, HOUR, now)
+            .refresh(&refresh, Preset::Zebu, Base::OAuth, HOUR, now, true)
             .expect("second");
         assert!(state.session(&first).is_none());
         let third = state
-            .refresh(&refresh, Preset::Zebu, Base::OAuth, HOUR, now)
+            .refresh(&refresh, Preset::Zebu, Base::OAuth, HOUR, now, true)
             .expect("third");
         assert!(state.session(&second).is_none());
         state.log_out(&third);
         assert!(state.session(&third).is_none());
         assert!(
             state
-                .refresh(&refresh, Preset::Zebu, Base::OAuth, HOUR, now)
+                .refresh(&refresh, Preset::Zebu, Base::OAuth, HOUR, now, true)
                 .is_none()
         );
+    }
+
+    #[test]
+    fn refresh_without_revocation_keeps_the_old_access_token() {
+        let mut state = NorenState::default();
+        let now = SystemTime::now();
+        let first = state.open_session(Preset::Zebu, Base::OAuth, "U", HOUR, now);
+        let refresh = state
+            .issue_refresh_token(&first, HOUR, now)
+            .expect("refresh");
+        let second = state
+            .refresh(&refresh, Preset::Zebu, Base::OAuth, HOUR, now, false)
+            .expect("second");
+        assert!(state.session(&first).is_some_and(|s| s.expires_at > now));
+        assert!(state.session(&second).is_some());
     }
 
     #[test]

@@ -296,6 +296,39 @@ fn zebu_refresh_token_issues_a_new_access_token_and_revokes_the_old() {
 }
 
 #[test]
+fn zebu_refresh_without_revocation_keeps_the_old_access_token() {
+    let sim = Sim::start_with(SimOptions {
+        rate_limits: false,
+        revoke_on_refresh: false,
+        ..SimOptions::default()
+    })
+    .expect("sim");
+    let login = oauth_login_reply(&sim, "zebu");
+    let old = login["access_token"].as_str().expect("access").to_owned();
+    let refresh = login["refresh_token"].as_str().expect("refresh").to_owned();
+    let base = sim.noren_base_url("zebu");
+    let reply = rest(
+        &sim,
+        &base,
+        "RefreshToken",
+        &json!({"refresh_token": refresh}),
+        Auth::None,
+    )
+    .json();
+    let new = reply["access_token"].as_str().expect("access").to_owned();
+    let details = |token: &str| user_details(&sim, "zebu", &base, Auth::Bearer(token));
+    assert_eq!(details(&new).json()["stat"], "Ok");
+    assert_eq!(
+        details(&old).json()["stat"],
+        "Ok",
+        "the old token still works"
+    );
+    // It expires like any other.
+    sim.expire_noren_sessions("zebu", "NZEB01");
+    assert_not_ok(&details(&old), 200, INVALID_SESSION);
+}
+
+#[test]
 fn invalid_refresh_token_and_refresh_elsewhere() {
     let sim = sim_without_limits();
     let data = json!({"refresh_token": "nope"});
