@@ -60,31 +60,16 @@ twins! {
     fn brokervb_version => broker_version() -> *const c_char;
     fn brokervb_abi_version => broker_abi_version() -> u32;
     fn brokervb_status_name => broker_status_name(status: i32) -> *const c_char;
-    unsafe fn brokervb_new => broker_new(
-        config_json: *const c_char,
-        out_session: *mut *mut BrokerSession,
-        out_json: *mut *mut c_char
-    ) -> i32;
+    unsafe fn brokervb_new => broker_new(config_json: *const c_char, out_session: *mut *mut BrokerSession, out_json: *mut *mut c_char) -> i32;
     fn brokervb_free => broker_free(session: *mut BrokerSession) -> ();
     unsafe fn brokervb_login_url => broker_login_url(session: *mut BrokerSession, out_json: *mut *mut c_char) -> i32;
-    unsafe fn brokervb_login => broker_login(
-        session: *mut BrokerSession,
-        credentials_json: *const c_char,
-        out_json: *mut *mut c_char
-    ) -> i32;
+    unsafe fn brokervb_login => broker_login(session: *mut BrokerSession, credentials_json: *const c_char, out_json: *mut *mut c_char) -> i32;
     unsafe fn brokervb_refresh => broker_refresh(session: *mut BrokerSession, out_json: *mut *mut c_char) -> i32;
     unsafe fn brokervb_get_profile => broker_get_profile(session: *mut BrokerSession, out_json: *mut *mut c_char) -> i32;
     unsafe fn brokervb_get_rms => broker_get_rms(session: *mut BrokerSession, out_json: *mut *mut c_char) -> i32;
     unsafe fn brokervb_logout => broker_logout(session: *mut BrokerSession, out_json: *mut *mut c_char) -> i32;
-    unsafe fn brokervb_session_export => broker_session_export(
-        session: *mut BrokerSession,
-        out_json: *mut *mut c_char
-    ) -> i32;
-    unsafe fn brokervb_session_import => broker_session_import(
-        session: *mut BrokerSession,
-        state_json: *const c_char,
-        out_json: *mut *mut c_char
-    ) -> i32;
+    unsafe fn brokervb_session_export => broker_session_export(session: *mut BrokerSession, out_json: *mut *mut c_char) -> i32;
+    unsafe fn brokervb_session_import => broker_session_import(session: *mut BrokerSession, state_json: *const c_char, out_json: *mut *mut c_char) -> i32;
     unsafe fn brokervb_totp => broker_totp(base32_secret: *const c_char, out_json: *mut *mut c_char) -> i32;
     unsafe fn brokervb_string_free => broker_string_free(s: *mut c_char) -> ();
 }
