@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# Runs every fuzz target in fuzz/ for a bounded time and prints how many
-# inputs each one tried.
+# Runs every fuzz target in fuzz/, one after the other, for a bounded time or
+# a number of executions, and prints how many inputs each one tried and for
+# how long.
 #
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     (default 60 s, all targets)
+#   FUZZ_RUNS=10000000 scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
+#
+# FUZZ_RUNS=N stops each target after N executions (libFuzzer's -runs=N);
+# with it, SECONDS_PER_TARGET is a cap (0 or absent: no time limit).
 #
 # Works on a stable toolchain: cargo-fuzz needs nightly-only flags
 # (-Zsanitizer=address, sanitizer coverage), which RUSTC_BOOTSTRAP=1 unlocks.
@@ -13,14 +18,28 @@
 # fuzz/artifacts/<target>/ and makes the script exit 1.
 set -euo pipefail
 
-seconds=${1:-60}
+runs=${FUZZ_RUNS:-}
+if [ -n "$runs" ]; then
+    seconds=${1:-0}
+else
+    seconds=${1:-60}
+fi
 shift || true
-case $seconds in
-'' | *[!0-9]*)
-    echo "usage: $0 [SECONDS_PER_TARGET] [TARGET...]" >&2
+case "$seconds/${runs:-0}" in
+*[!0-9/]* | /*)
+    echo "usage: [FUZZ_RUNS=N] $0 [SECONDS_PER_TARGET] [TARGET...]" >&2
     exit 2
     ;;
 esac
+budget=(-max_total_time="$seconds")
+what="${seconds}s"
+if [ -n "$runs" ]; then
+    budget+=(-runs="$runs")
+    what="$runs runs"
+    if [ "$seconds" != 0 ]; then
+        what="$what or ${seconds}s"
+    fi
+fi
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -36,7 +55,7 @@ fi
 max_len() {
     case $1 in
     angelone_reply | noren_reply) echo 16384 ;;
-    config | session_import | jwt_expiry) echo 4096 ;;
+    config | session_import | jwt_expiry | redirect_url) echo 4096 ;;
     decimal) echo 128 ;;
     totp_secret) echo 256 ;;
     *) echo 4096 ;;
@@ -59,11 +78,12 @@ summary=()
 for target in "${targets[@]}"; do
     corpus=fuzz/target/corpus/$target
     mkdir -p "$corpus"
-    echo "== $target: ${seconds}s"
+    echo "== $target: $what"
     status=ok
+    started=$(date +%s)
     # The first corpus directory receives new inputs; the seeds are only read.
     if ! cargo fuzz run --debug-assertions "$target" "$corpus" "fuzz/corpus/$target" -- \
-        -max_total_time="$seconds" -rss_limit_mb=512 -timeout=5 \
+        "${budget[@]}" -rss_limit_mb=512 -timeout=5 \
         -max_len="$(max_len "$target")" -print_final_stats=1 \
         >"$logs/$target.log" 2>&1; then
         status=FAILED
@@ -71,15 +91,17 @@ for target in "${targets[@]}"; do
         grep -E -A12 "panicked at|ERROR: libFuzzer|ERROR: AddressSanitizer|SUMMARY" \
             "$logs/$target.log" | head -40 || true
     fi
-    runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$logs/$target.log" | tail -1)
-    if [ -z "$runs" ]; then
-        runs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$logs/$target.log" | tail -1)
+    elapsed=$(($(date +%s) - started))
+    done_runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$logs/$target.log" | tail -1)
+    if [ -z "$done_runs" ]; then
+        done_runs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$logs/$target.log" | tail -1)
     fi
-    summary+=("$(printf '%-16s %12s runs  %s' "$target" "${runs:-?}" "$status")")
+    summary+=("$(printf '%-16s %12s runs %7ss  %s' "$target" "${done_runs:-?}" "$elapsed" "$status")")
+    echo "   ${done_runs:-?} runs in ${elapsed}s: $status"
 done
 
 echo
-echo "== executions per target (${seconds}s each; logs in $logs/)"
+echo "== executions per target ($what each; logs in $logs/)"
 printf '%s\n' "${summary[@]}"
 if [ ${#failed[@]} -gt 0 ]; then
     echo "== ${#failed[@]} target(s) failed: ${failed[*]}; reproducers in fuzz/artifacts/"
