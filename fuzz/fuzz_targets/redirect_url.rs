@@ -5,20 +5,19 @@
 
 #![no_main]
 
-use brokerlink::config::{BrokerConfig, Credentials};
-use brokerlink::error::Status;
-use brokerlink::fuzzing::{parse_config, parse_credentials};
+use brokerlink::Status;
+use brokerlink::fuzzing::{ConfiguredBroker, Credentials, parse_config};
 use brokerlink_fuzz::check_error;
 use libfuzzer_sys::fuzz_target;
 use std::sync::LazyLock;
 
 /// A Noren OAuth config and Flattrade's (both take `redirect_url`).
-static BROKERS: LazyLock<[BrokerConfig; 2]> = LazyLock::new(|| {
+static BROKERS: LazyLock<[ConfiguredBroker; 2]> = LazyLock::new(|| {
     [
         r#"{"broker":"noren","preset":"zebu","client_id":"c","secret":"s"}"#,
         r#"{"broker":"noren","preset":"flattrade","api_key":"k","secret":"s"}"#,
     ]
-    .map(|json| parse_config(json).expect("a valid config").broker)
+    .map(|json| parse_config(json).expect("a valid config"))
 });
 
 /// The first non-empty value of query parameter `name`.
@@ -38,8 +37,8 @@ fuzz_target!(|data: &[u8]| {
         Some((code, param(&url, "client")))
     });
     for broker in BROKERS.iter() {
-        match parse_credentials(broker, &credentials) {
-            Ok(Credentials::NorenCode { code, user_id }) => {
+        match broker.parse_credentials(&credentials) {
+            Ok(Credentials::AuthorizationCode { code, user_id }) => {
                 let (want_code, want_user) = expected.as_ref().expect("accepted only with a code");
                 assert_eq!(code.expose(), want_code);
                 assert_eq!(&user_id, want_user);
