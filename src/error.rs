@@ -136,6 +136,57 @@ impl Status {
     }
 }
 
+/// Defines [`Reason`] from one table: each row is a reason's doc comment,
+/// its variant and the word the error JSON carries.
+macro_rules! reasons {
+    ($( $(#[doc = $doc:literal])+ $variant:ident = $word:literal; )+) => {
+        /// Why the broker refused, for refusals a user can fix: a word a host
+        /// program can switch on to show its own help (the error JSON's
+        /// `"reason"`). The vocabulary only grows: a word, once published,
+        /// keeps its meaning. The error's `message` says what to do.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Reason {
+            $( $(#[doc = $doc])+ $variant, )+
+        }
+
+        impl Reason {
+            /// Every reason, in the order they were added.
+            pub const ALL: &[Reason] = &[$(Reason::$variant),+];
+
+            /// The word in the error JSON (`"ip_not_registered"`).
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $( Reason::$variant => $word, )+
+                }
+            }
+        }
+    };
+}
+
+reasons! {
+    /// The broker refused this machine's IP address: register the static IP
+    /// with the API app (SEBI's static-IP rule).
+    IpNotRegistered = "ip_not_registered";
+    /// A TOTP was refused while this computer's clock differs from the
+    /// broker's by more than 30 seconds: set the clock right.
+    ClockSkew = "clock_skew";
+    /// A TOTP was refused: check the TOTP secret (or code).
+    TotpRejected = "totp_rejected";
+    /// Angel One wants the 4-digit MPIN, not the web password.
+    MpinRequired = "mpin_required";
+    /// The broker requires a password change (or the password expired):
+    /// change it on the broker's web site.
+    PasswordChangeRequired = "password_change_required";
+    /// The broker has closed this login method to API users (Shoonya's
+    /// password login since April 2026): use the OAuth login.
+    LoginMethodClosed = "login_method_closed";
+    /// The account is not enabled for API access: enable it with the broker.
+    ApiNotEnabled = "api_not_enabled";
+    /// A daily cap was reached (logins, consents, or a block after repeated
+    /// rate-limit breaches): try again the next day.
+    DailyLimitReached = "daily_limit_reached";
+}
+
 /// A failed call: what went wrong, for a program (status, broker code) and a
 /// person (message). Never holds a secret: every constructor is given text
 /// written by this crate or by the broker, never a credential.
@@ -153,6 +204,8 @@ pub struct Error {
     pub http_status: Option<u16>,
     /// Whether the same call may succeed if simply tried again later.
     pub retryable: bool,
+    /// Why the broker refused, when it is a refusal the user can fix.
+    pub reason: Option<Reason>,
 }
 
 /// The result type of every fallible operation in the crate.
@@ -172,6 +225,7 @@ impl Error {
             broker_message: None,
             http_status: None,
             retryable,
+            reason: None,
         }
     }
 
@@ -198,6 +252,12 @@ impl Error {
         self
     }
 
+    /// Names why the broker refused, for a refusal the user can fix.
+    pub fn with_reason(mut self, reason: Reason) -> Error {
+        self.reason = Some(reason);
+        self
+    }
+
     /// Overrides whether the call may be retried.
     pub fn retryable(mut self, retryable: bool) -> Error {
         self.retryable = retryable;
@@ -218,6 +278,8 @@ impl Error {
             #[serde(skip_serializing_if = "Option::is_none")]
             http_status: Option<u16>,
             retryable: bool,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            reason: Option<&'static str>,
         }
         let wire = Wire {
             status: self.status as i32,
@@ -227,6 +289,7 @@ impl Error {
             broker_message: self.broker_message.as_deref(),
             http_status: self.http_status,
             retryable: self.retryable,
+            reason: self.reason.map(Reason::as_str),
         };
         // Serializing plain strings, numbers and bools cannot fail.
         serde_json::to_string(&wire).unwrap_or_else(|_| String::from("{}"))
@@ -258,6 +321,24 @@ mod tests {
     }
 
     #[test]
+    fn reasons_are_distinct_snake_case_words_in_the_json() {
+        let mut seen = std::collections::HashSet::new();
+        for reason in Reason::ALL {
+            let word = reason.as_str();
+            assert!(seen.insert(word), "{word} twice");
+            assert!(
+                word.bytes().all(|b| b == b'_' || b.is_ascii_lowercase()),
+                "{word}"
+            );
+            let e = Error::new(Status::Auth, "x").with_reason(*reason);
+            let v: serde_json::Value = serde_json::from_str(&e.to_json()).unwrap();
+            assert_eq!(v["reason"], word);
+        }
+        assert_eq!(Reason::IpNotRegistered.as_str(), "ip_not_registered");
+        assert_eq!(Reason::ALL.len(), 8);
+    }
+
+    #[test]
     fn error_json_omits_absent_fields() {
         let e = Error::new(Status::SessionExpired, "log in again")
             .with_broker(Some("AG8002".into()), Some("Token Expired".into()))
@@ -271,6 +352,7 @@ mod tests {
         let bare: serde_json::Value =
             serde_json::from_str(&Error::invalid_argument("x").to_json()).unwrap();
         assert!(bare.get("broker_code").is_none());
+        assert!(bare.get("reason").is_none());
         assert!(bare.get("http_status").is_none());
     }
 }

@@ -37,7 +37,7 @@ mod session;
 mod time;
 mod totp;
 
-pub use error::{Error, Result, Status};
+pub use error::{Error, Reason, Result, Status};
 pub use model::{Funds, Imported, LoggedOut, LoginInfo, LoginUrl, Profile, Refreshed};
 pub use money::Money;
 pub use session::Session;
@@ -57,7 +57,7 @@ pub mod fuzzing {
         funds_from as noren_funds_from, parse_reply as noren_parse_reply,
         profile_from as noren_profile_from,
     };
-    pub use crate::config::{Credentials, TotpInput};
+    pub use crate::config::{Credentials, Redirect, TotpInput};
     pub use crate::http::{Response, classify_non_json};
     pub use crate::operation::Operation;
     pub use crate::session::state::{

@@ -38,7 +38,8 @@ fuzz_target!(|data: &[u8]| {
     });
     for broker in BROKERS.iter() {
         match broker.parse_credentials(&credentials) {
-            Ok(Credentials::AuthorizationCode { code, user_id }) => {
+            Ok(Credentials::AuthorizationCode { code, redirect }) => {
+                let user_id = redirect.and_then(|r| r.param("client").map(String::from));
                 let (want_code, want_user) = expected.as_ref().expect("accepted only with a code");
                 assert_eq!(code.expose(), want_code);
                 assert_eq!(&user_id, want_user);

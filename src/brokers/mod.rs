@@ -76,7 +76,9 @@ pub(crate) trait Broker: Send + Sync + std::fmt::Debug {
     fn base_url(&self) -> &str;
 
     /// The browser address where the user logs in (OAuth-style logins).
-    fn login_url(&self) -> Result<String>;
+    /// Built without a network call, except where the broker must be asked
+    /// first (Dhan's consent id): then through `http`.
+    fn login_url(&self, http: &Call<'_>) -> Result<String>;
 
     /// The broker's published rate limit for an operation.
     fn rate_limit(&self, op: Operation) -> RateLimit;

@@ -1,7 +1,7 @@
 //! [`Keys`]: a JSON object read key by key, with errors that name the key
 //! and never repeat a value, and a final check that no unknown key is left.
 
-use super::{Credentials, RateLimits, TotpInput};
+use super::{Credentials, RateLimits, Redirect, TotpInput};
 use crate::error::{Error, Result};
 use crate::operation::Operation;
 use crate::pacing::RateLimit;
@@ -135,24 +135,18 @@ impl Keys {
     /// A one-time code from a browser login: the credentials key
     /// `code_params[0]`, or `redirect_url` (the address the browser landed
     /// on), whose first non-empty query parameter among `code_params` is the
-    /// code and whose `user_param`, if named, the user id. Exactly one of the
-    /// two. Each broker names its own parameters.
-    pub(crate) fn authorization_code(
-        &mut self,
-        code_params: &[&str],
-        user_param: Option<&str>,
-    ) -> Result<Credentials> {
+    /// code and whose other parameters come along for the broker to check.
+    /// Exactly one of the two. Each broker names its own parameters.
+    pub(crate) fn authorization_code(&mut self, code_params: &[&str]) -> Result<Credentials> {
         let key = code_params[0];
         let code = self.optional_str(key)?;
         let redirect = self.optional_str("redirect_url")?.map(Secret::new);
         match (code, redirect) {
             (Some(code), None) => Ok(Credentials::AuthorizationCode {
                 code: Secret::new(code),
-                user_id: None,
+                redirect: None,
             }),
-            (None, Some(redirect)) => {
-                code_from_redirect(redirect.expose(), code_params, user_param)
-            }
+            (None, Some(redirect)) => code_from_redirect(redirect.expose(), code_params),
             (Some(_), Some(_)) => Err(Error::invalid_argument(format!(
                 "credentials must have \"{key}\" or \"redirect_url\", not both"
             ))),
@@ -220,24 +214,24 @@ impl Keys {
     }
 }
 
-/// The code and user id query parameters of the address a broker's
+/// The code, and the other query parameters, of the address a broker's
 /// browser login redirected to.
-fn code_from_redirect(
-    redirect: &str,
-    code_params: &[&str],
-    user_param: Option<&str>,
-) -> Result<Credentials> {
+fn code_from_redirect(redirect: &str, code_params: &[&str]) -> Result<Credentials> {
     let url = reqwest::Url::parse(redirect).map_err(|_| {
         Error::invalid_argument("credentials key \"redirect_url\" is not a valid URL")
     })?;
-    let param = |name: &str| {
-        url.query_pairs()
-            .find(|(key, value)| key == name && !value.is_empty())
-            .map(|(_, value)| value.into_owned())
-    };
+    let (codes, others): (Vec<_>, Vec<_>) = url
+        .query_pairs()
+        .map(|(key, value)| (key.into_owned(), value.into_owned()))
+        .partition(|(key, _)| code_params.contains(&key.as_str()));
     let code = code_params
         .iter()
-        .find_map(|name| param(name))
+        .find_map(|name| {
+            codes
+                .iter()
+                .find(|(key, value)| key == name && !value.is_empty())
+                .map(|(_, value)| value.clone())
+        })
         .ok_or_else(|| {
             Error::invalid_argument(format!(
                 "credentials key \"redirect_url\" has no \"{}\" query parameter",
@@ -246,7 +240,7 @@ fn code_from_redirect(
         })?;
     Ok(Credentials::AuthorizationCode {
         code: Secret::new(code),
-        user_id: user_param.and_then(param),
+        redirect: Some(Redirect::new(others)),
     })
 }
 

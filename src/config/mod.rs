@@ -53,13 +53,49 @@ pub enum Credentials {
         /// The TOTP code, or the secret to compute it from.
         totp: TotpInput,
     },
-    /// The one-time code from the broker's browser login.
+    /// The one-time code from the broker's browser login, given as it is
+    /// or taken from the address the browser landed on.
     AuthorizationCode {
         /// The code.
         code: Secret,
-        /// The user id the redirect carried (Flattrade's `client`), if any.
-        user_id: Option<String>,
+        /// The rest of that address's query (`state`, `status`, Flattrade's
+        /// `client`), when the code came from a `redirect_url`.
+        redirect: Option<Redirect>,
     },
+    /// An access token the user already holds (one generated on the
+    /// broker's web site, or a long-lived read-only token).
+    AccessToken(Secret),
+}
+
+/// The query parameters of the address a browser login redirected to,
+/// other than the code. A parameter that appears twice keeps its first
+/// non-empty value.
+pub struct Redirect {
+    params: Vec<(String, String)>,
+}
+
+impl Redirect {
+    /// The parameters, as the URL parser decoded them.
+    pub(crate) fn new(params: Vec<(String, String)>) -> Redirect {
+        Redirect { params }
+    }
+
+    /// The first non-empty value of the query parameter `name`.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(key, value)| key == name && !value.is_empty())
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+impl std::fmt::Debug for Redirect {
+    /// The parameter names only: a redirect's values are the user's business.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.params.iter().map(|(key, _)| key))
+            .finish()
+    }
 }
 
 /// A TOTP code given directly, or computed at login from a secret.

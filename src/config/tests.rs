@@ -167,9 +167,10 @@ fn noren_code_from_code_or_redirect_url() {
     let broker = broker(NOREN);
     let c = broker.as_ref();
     let code = |json: &str| match parse_credentials(c, json) {
-        Ok(Credentials::AuthorizationCode { code, user_id }) => {
-            Ok((code.expose().to_string(), user_id))
-        }
+        Ok(Credentials::AuthorizationCode { code, redirect }) => Ok((
+            code.expose().to_string(),
+            redirect.and_then(|r| r.param("client").map(String::from)),
+        )),
         Ok(other) => panic!("{other:?}"),
         Err(e) => Err(e.message),
     };
@@ -207,4 +208,27 @@ fn noren_password_credentials() {
         Ok(Credentials::PasswordTotp { .. })
     ));
     assert!(parse_credentials(c, r#"{"code":"x"}"#).is_err());
+}
+
+#[test]
+fn a_redirect_keeps_its_other_parameters_for_the_broker() {
+    let broker = broker(NOREN);
+    let credentials = parse_credentials(
+        broker.as_ref(),
+        r#"{"redirect_url":"http://127.0.0.1:5000/cb?state=s%201&code=c&code=d&status=success"}"#,
+    )
+    .unwrap();
+    let Credentials::AuthorizationCode { code, redirect } = credentials else {
+        panic!("a code")
+    };
+    assert_eq!(code.expose(), "c");
+    let redirect = redirect.expect("the redirect's parameters");
+    assert_eq!(redirect.param("state"), Some("s 1"));
+    assert_eq!(redirect.param("status"), Some("success"));
+    assert_eq!(
+        redirect.param("code"),
+        None,
+        "the code is not among the rest"
+    );
+    assert_eq!(format!("{redirect:?}"), r#"["state", "status"]"#);
 }

@@ -66,10 +66,17 @@ impl Session {
     }
 
     /// The browser address where the user logs in, for OAuth-style logins.
+    /// Most brokers build it with no network call; one that must ask the
+    /// broker first (Dhan's consent) makes that call here, logged as a login
+    /// step.
     pub fn login_url(&self) -> Result<LoginUrl> {
-        Ok(LoginUrl {
-            url: self.broker.login_url()?,
-        })
+        let call = self.call();
+        let started = Instant::now();
+        let url = self.broker.login_url(&call);
+        if call.last_request().0 != "-" {
+            self.log_request(Operation::Login, &call, url.as_ref().map(drop), started);
+        }
+        Ok(LoginUrl { url: url? })
     }
 
     /// Logs in with `broker_login`'s credentials JSON. Never retried: a
@@ -181,9 +188,21 @@ impl Session {
     ) -> Result<T> {
         let started = Instant::now();
         let result = step();
+        self.log_request(op, call, result.as_ref().map(drop), started);
+        result
+    }
+
+    /// Logs the call's last request: operation, endpoint, HTTP status,
+    /// outcome, duration and broker code.
+    fn log_request(
+        &self,
+        op: Operation,
+        call: &Call<'_>,
+        outcome: std::result::Result<(), &Error>,
+        started: Instant,
+    ) {
         if self.log.enabled(Level::Error) {
             let (endpoint, http_status) = call.last_request();
-            let outcome = result.as_ref().map(drop);
             self.log.request(
                 op.name(),
                 &endpoint,
@@ -192,7 +211,6 @@ impl Session {
                 started.elapsed(),
             );
         }
-        result
     }
 
     /// Runs a read: refreshes first when the token is about to expire,

@@ -120,7 +120,7 @@ impl Broker for AngelOne {
         &self.base_url
     }
 
-    fn login_url(&self) -> Result<String> {
+    fn login_url(&self, _http: &Call<'_>) -> Result<String> {
         let mut url = reqwest::Url::parse(PUBLISHER_LOGIN_URL)
             .map_err(|e| Error::new(Status::Internal, format!("bad publisher URL: {e}")))?;
         url.query_pairs_mut()

@@ -205,7 +205,7 @@ impl Broker for Noren {
         &self.base_url
     }
 
-    fn login_url(&self) -> Result<String> {
+    fn login_url(&self, _http: &Call<'_>) -> Result<String> {
         if self.auth == NorenAuth::Password {
             return Err(Error::new(
                 Status::Unsupported,
@@ -251,22 +251,24 @@ impl Broker for Noren {
                 password: Secret::new(keys.required_str("password")?),
                 totp: keys.totp_input()?,
             }),
-            NorenAuth::OAuth => keys.authorization_code(&["code", "request_code"], Some("client")),
+            NorenAuth::OAuth => keys.authorization_code(&["code", "request_code"]),
         }
     }
 
     fn login(&self, http: &Call<'_>, credentials: &Credentials) -> Result<Tokens> {
         match (credentials, self.preset.exchange) {
-            (Credentials::AuthorizationCode { code, user_id }, CodeExchange::GenAcsTok) => {
-                self.exchange_code(http, code, user_id.as_deref())
-            }
-            (Credentials::AuthorizationCode { code, user_id }, CodeExchange::FlattradeApiToken) => {
-                self.flattrade_token(http, code, user_id.as_deref())
+            (Credentials::AuthorizationCode { code, redirect }, exchange) => {
+                // Flattrade's redirect names the user as `client`.
+                let user_id = redirect.as_ref().and_then(|r| r.param("client"));
+                match exchange {
+                    CodeExchange::GenAcsTok => self.exchange_code(http, code, user_id),
+                    CodeExchange::FlattradeApiToken => self.flattrade_token(http, code, user_id),
+                }
             }
             (Credentials::PasswordTotp { password, totp }, _) => {
                 self.password_login(http, password, &totp.code())
             }
-            (Credentials::PinTotp { .. }, _) => {
+            (Credentials::PinTotp { .. } | Credentials::AccessToken(_), _) => {
                 Err(Error::invalid_argument("these credentials are not Noren's"))
             }
         }
