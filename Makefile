@@ -4,7 +4,7 @@ CFLAGS ?= -std=c11 -Wall -Wextra -Werror -pedantic -O2
 RELEASE := target/release
 BUILD := build
 
-.PHONY: demo test bench header lint release clean
+.PHONY: demo test sdk bench header lint release clean
 
 ## Build the library, brokersim and the C examples, then run the demo against brokersim.
 demo: release $(BUILD)/quickstart $(BUILD)/noren_oauth
@@ -16,6 +16,10 @@ test:
 	# binding and packaging tests link against it: cargo build does.
 	cargo build -p brokerlink -p brokersim
 	cargo test --workspace --no-fail-fast
+
+## Run each broker's official Python SDK against brokersim (installs them from PyPI into target/sdk-venv).
+sdk:
+	scripts/sdk.sh
 
 ## Run every benchmark against brokersim and write BENCHMARKS.md
 ## (BENCH_QUICK=1 for a short run; needs python3-venv and PyPI for the SDK comparison).
