@@ -193,6 +193,21 @@ pub(crate) fn is_true(value: Option<&Value>) -> bool {
     }
 }
 
+/// A fresh random value for an OAuth login's `state` parameter: 128 bits
+/// from the operating system, as 32 hex digits. A redirect whose `state`
+/// differs did not come from this session's login URL.
+#[allow(dead_code)] // until the first broker with an OAuth state (Upstox, Fyers) lands
+pub(crate) fn random_state() -> Result<String> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| {
+        Error::new(
+            crate::error::Status::Internal,
+            format!("the operating system gave no random numbers: {e}"),
+        )
+    })?;
+    Ok(hex::encode(bytes))
+}
+
 /// Serializes a request body straight into a [`Secret`], since bodies carry
 /// PINs and tokens.
 pub(crate) fn secret_body(body: &impl Serialize) -> Secret {
@@ -226,6 +241,13 @@ mod tests {
         assert_eq!(string_list(Some(&json!(""))), Vec::<String>::new());
         assert_eq!(string_list(Some(&Value::Null)), Vec::<String>::new());
         assert_eq!(string_list(None), Vec::<String>::new());
+    }
+
+    #[test]
+    fn random_states_are_fresh_hex() {
+        let (a, b) = (random_state().unwrap(), random_state().unwrap());
+        assert_ne!(a, b);
+        assert!(a.len() == 32 && a.bytes().all(|c| c.is_ascii_hexdigit()), "{a}");
     }
 
     #[test]
