@@ -40,6 +40,17 @@ pub(crate) fn rfc3339_utc_millis(at: SystemTime) -> String {
     OffsetDateTime::from(at).format(&format).unwrap_or_default()
 }
 
+/// An HTTP `Date` header (`Sun, 06 Nov 1994 08:49:37 GMT`, RFC 9110's
+/// IMF-fixdate) as seconds since the epoch; `None` for any other text.
+pub(crate) fn parse_http_date(text: &str) -> Option<i64> {
+    let format = format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    time::PrimitiveDateTime::parse(text.trim(), &format)
+        .ok()
+        .map(|t| t.assume_utc().unix_timestamp())
+}
+
 /// The first moment after `now` (seconds since the epoch) that is
 /// `minutes` after midnight IST.
 pub(crate) fn next_day_end(now: i64, minutes: u32) -> i64 {
@@ -70,6 +81,14 @@ mod tests {
     fn log_times_have_milliseconds() {
         let at = UNIX_EPOCH + std::time::Duration::from_millis(1_795_435_200_100);
         assert_eq!(rfc3339_utc_millis(at), "2026-11-23T12:00:00.100Z");
+    }
+
+    #[test]
+    fn http_dates_are_read() {
+        assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777));
+        assert_eq!(parse_http_date("Mon, 23 Nov 2026 12:00:00 GMT"), Some(1_795_435_200));
+        assert_eq!(parse_http_date("yesterday"), None);
+        assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 PST"), None);
     }
 
     #[test]

@@ -29,6 +29,7 @@ pub fn response(data: &[u8]) -> Response {
         status,
         content_type,
         body: Zeroizing::new(data[body_start..].to_vec()),
+        date: None,
     }
 }
 

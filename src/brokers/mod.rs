@@ -3,8 +3,8 @@
 //! values or [`Error`](crate::error::Error)s. Nothing outside this folder knows a wire field name.
 
 use crate::config::{self, Config, Credentials, Keys};
-use crate::error::{Error, Result};
-use crate::http::Call;
+use crate::error::{Error, Reason, Result};
+use crate::http::{Call, Response};
 use crate::model::{Funds, Profile};
 use crate::operation::Operation;
 use crate::pacing::RateLimit;
@@ -144,6 +144,36 @@ pub(crate) fn parse_credentials(broker: &dyn Broker, json: &str) -> Result<Crede
     let credentials = broker.credentials(&mut keys)?;
     keys.finish()?;
     Ok(credentials)
+}
+
+/// The message of a refused TOTP, when the clocks agree.
+pub(crate) const TOTP_REFUSED: &str =
+    "the TOTP code was refused: check \"totp_secret\" (or \"totp\")";
+
+/// How far this computer's clock may be from the broker's before a refused
+/// TOTP is blamed on it: one 30-second code step.
+const MAX_CLOCK_SKEW_SECS: i64 = 30;
+
+/// A refused TOTP is most often a wrong clock. When the broker's `Date`
+/// header and this computer's clock differ by more than 30 s, the refusal
+/// says so, with the skew (reason `clock_skew`); otherwise it stays as it is
+/// (`totp_rejected`). Errors of any other reason pass unchanged.
+pub(crate) fn with_clock_check(mut error: Error, response: &Response) -> Error {
+    if error.reason != Some(Reason::TotpRejected) {
+        return error;
+    }
+    let Some(skew) = response.date.map(|date| crate::time::unix_now() - date) else {
+        return error;
+    };
+    if skew.abs() > MAX_CLOCK_SKEW_SECS {
+        let side = if skew > 0 { "ahead of" } else { "behind" };
+        error.message = format!(
+            "the TOTP code was refused, and this computer's clock is {} s {side} the broker's: set the clock right (turn on automatic time sync), then log in again",
+            skew.abs()
+        );
+        error.reason = Some(Reason::ClockSkew);
+    }
+    error
 }
 
 /// A string field of a JSON object; numbers are taken as their text, and

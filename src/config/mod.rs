@@ -9,7 +9,7 @@ pub(crate) use keys::Keys;
 use policy::parse_policy;
 pub(crate) use policy::{Policy, RateLimits};
 use transport::parse_transport;
-pub(crate) use transport::{TransportConfig, validate_base_url, validate_url};
+pub(crate) use transport::{TransportConfig, validate_base_url, validate_page_url, validate_url};
 
 use crate::error::Result;
 use crate::secret::Secret;

@@ -95,9 +95,21 @@ pub(crate) fn validate_base_url(text: &str) -> Result<String> {
 /// Checks the URL in config key `key` by the rules of [`validate_base_url`],
 /// and returns it unchanged (a login page's trailing `/` matters).
 pub(crate) fn validate_url(key: &str, text: &str) -> Result<String> {
+    check_url(key, text, false)
+}
+
+/// [`validate_url`] for a browser page, whose address may carry a query.
+pub(crate) fn validate_page_url(key: &str, text: &str) -> Result<String> {
+    check_url(key, text, true)
+}
+
+fn check_url(key: &str, text: &str, query_allowed: bool) -> Result<String> {
     let bad = |why: &str| Error::invalid_argument(format!("config key \"{key}\" {why}"));
     let url = Url::parse(text).map_err(|_| bad("is not a valid URL"))?;
-    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+    if url.fragment().is_some() || !url.username().is_empty() {
+        return Err(bad("must not carry a fragment or credentials"));
+    }
+    if url.query().is_some() && !query_allowed {
         return Err(bad("must not carry a query, a fragment or credentials"));
     }
     match url.scheme() {

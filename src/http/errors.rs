@@ -3,7 +3,7 @@
 //! JSON (rate-limit text, firewall pages, empty bodies, server errors).
 
 use super::{Response, Transport};
-use crate::error::{Error, Status};
+use crate::error::{Error, Reason, Status};
 
 impl Transport {
     pub(super) fn classify(&self, error: reqwest::Error) -> Error {
@@ -148,11 +148,14 @@ pub fn classify_non_json(response: &Response) -> Error {
     } else if trimmed.is_empty() {
         Error::protocol(format!("the broker sent an empty reply (HTTP {status})")).retryable(true)
     } else if is_html && trimmed.contains("Request Rejected") {
+        // Reported on every request from an IP the user believed was
+        // registered (PROTOCOLS.md §1.3, §8): name that cause too.
         Error::new(
             Status::Broker,
-            "the broker's web firewall rejected the request (an HTML \"Request Rejected\" page); wait and retry",
+            "the broker's web firewall rejected the request (an HTML \"Request Rejected\" page): wait and retry; if it persists, check that this machine's IP is the static IP registered for the API key",
         )
         .retryable(true)
+        .with_reason(Reason::IpNotRegistered)
     } else if status >= 500 {
         Error::new(
             Status::Broker,
@@ -190,6 +193,7 @@ mod tests {
             status,
             content_type: Some(content_type.into()),
             body: Zeroizing::new(body.as_bytes().to_vec()),
+            date: None,
         }
     }
 

@@ -52,6 +52,8 @@ pub struct Response {
     pub content_type: Option<String>,
     /// The body; wiped when dropped, since it may hold tokens.
     pub body: Zeroizing<Vec<u8>>,
+    /// The broker's clock: its `Date` header, seconds since the epoch.
+    pub date: Option<i64>,
 }
 
 /// A kept-alive HTTP client with the session's timeout.
@@ -184,11 +186,17 @@ impl Transport {
             .get(reqwest::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
+        let date = reply
+            .headers()
+            .get(reqwest::header::DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(crate::time::parse_http_date);
         let body = self.read_body(reply, deadline, status)?;
         Ok(Response {
             status,
             content_type,
             body,
+            date,
         })
     }
 

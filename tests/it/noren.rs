@@ -595,8 +595,12 @@ fn config_mistakes_name_the_key() {
             "\"user_id\"",
         ),
         (
-            r#"{"broker":"noren","preset":"zebu","client_id":"c","secret":"s","token_url":"https://x.example/t"}"#,
+            r#"{"broker":"noren","preset":"zebu","client_id":"c","secret":"s","token_url":"http://x.example/t"}"#,
             "\"token_url\"",
+        ),
+        (
+            r#"{"broker":"noren","preset":"zebu","client_id":"c","secret":"s","oauth_url":"https://x.example/?u={user_id}"}"#,
+            "\"user_id\" is not set",
         ),
         (
             r#"{"broker":"noren","preset":"zebu","client_id":"c","secret":"s","pin":"1"}"#,

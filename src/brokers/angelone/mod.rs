@@ -1,9 +1,12 @@
 //! Angel One SmartAPI (PROTOCOLS.md §1): MPIN + TOTP login, token refresh,
 //! profile, RMS (funds) and logout, with both reply envelopes.
 
-use super::{Broker, TokenStyle, Tokens, is_true, secret_body, string_list, text_field, wipe};
+use super::{
+    Broker, TOTP_REFUSED, TokenStyle, Tokens, is_true, secret_body, string_list, text_field, wipe,
+    with_clock_check,
+};
 use crate::config::{Credentials, Keys};
-use crate::error::{Error, Result, Status};
+use crate::error::{Error, Reason, Result, Status};
 use crate::http::{self, Call, Method, Request, Response};
 use crate::model::{Funds, Money, Profile};
 use crate::netinfo;
@@ -238,7 +241,10 @@ pub fn parse_reply(op: Operation, response: &Response) -> Result<Value> {
     if !ok {
         let code = text_field(&reply, code_key);
         let message = text_field(&reply, "message");
-        return Err(error_for_code(op, &code, &message).with_http_status(response.status));
+        return Err(with_clock_check(
+            error_for_code(op, &code, &message).with_http_status(response.status),
+            response,
+        ));
     }
     Ok(match reply.get_mut("data").map(Value::take) {
         Some(Value::String(s)) if s == "null" => Value::Null,
@@ -250,6 +256,22 @@ pub fn parse_reply(op: Operation, response: &Response) -> Result<Value> {
 /// Classes an Angel One error code as PROTOCOLS.md §1.4 says.
 fn error_for_code(op: Operation, code: &str, message: &str) -> Error {
     const RELOGIN: &str = "the session is no longer valid: log in again";
+    let broker = (Some(code.to_string()), Some(message.to_string()));
+    // "LoginbyPassword is not allowed. Please switch to Login by MPIN now."
+    // comes with no documented code: PROTOCOLS.md §1.1 says match on MPIN.
+    if message.to_ascii_lowercase().contains("mpin") {
+        return Error::new(
+            Status::Auth,
+            "Angel One wants the 4-digit MPIN as \"pin\", not the web password",
+        )
+        .with_reason(Reason::MpinRequired)
+        .with_broker(broker.0, broker.1);
+    }
+    let reason = match code {
+        "AG7002" => Some(Reason::IpNotRegistered),
+        "AB1050" => Some(Reason::TotpRejected),
+        _ => None,
+    };
     let (status, text, retryable) = match code {
         "AG8001" | "AG8002" | "AG8003" | "AB1010" | "AB1011" if op == Operation::Refresh => (
             Status::SessionExpired,
@@ -276,11 +298,7 @@ fn error_for_code(op: Operation, code: &str, message: &str) -> Error {
         ),
         "AB1000" => (Status::Auth, WRONG_PIN, false),
         "AB1007" if op == Operation::Login => (Status::Auth, WRONG_PIN, false),
-        "AB1050" => (
-            Status::Auth,
-            "the TOTP code was refused: check \"totp_secret\" (or \"totp\") and the computer's clock",
-            false,
-        ),
+        "AB1050" => (Status::Auth, TOTP_REFUSED, false),
         "AB1004" | "AB2001" => (Status::Broker, "", true),
         _ => (Status::Broker, "", false),
     };
@@ -292,9 +310,13 @@ fn error_for_code(op: Operation, code: &str, message: &str) -> Error {
     } else {
         text.to_string()
     };
-    Error::new(status, text)
+    let error = Error::new(status, text)
         .retryable(retryable)
-        .with_broker(Some(code.to_string()), Some(message.to_string()))
+        .with_broker(broker.0, broker.1);
+    match reason {
+        Some(reason) => error.with_reason(reason),
+        None => error,
+    }
 }
 
 const WRONG_PIN: &str = "the client code or PIN was refused: check \"client_code\" and \"pin\" (the 4-digit MPIN, not the web password)";

@@ -1,10 +1,10 @@
 //! The three ways a Noren session starts: GenAcsTok (OAuth code),
 //! Flattrade's token service, and QuickAuth (password + TOTP).
 
-use super::{Noren, error_for_emsg};
+use super::{Noren, error_for_emsg, parse_reply};
 use crate::brokers::{TokenStyle, Tokens, secret_body, text_field, wipe};
-use crate::error::{Error, Result};
-use crate::http::{Call, Method, Request};
+use crate::error::{Error, Reason, Result, Status};
+use crate::http::{Call, Method, Request, Response};
 use crate::operation::Operation;
 use crate::secret::Secret;
 use crate::time::unix_now;
@@ -30,7 +30,7 @@ impl Noren {
             uid: Option<&'a str>,
         }
         let uid = user_id.or(self.user_id.as_deref());
-        let request = self.request(
+        let mut request = self.request(
             "GenAcsTok",
             &Body {
                 code: code.expose(),
@@ -39,6 +39,10 @@ impl Noren {
             },
             None,
         );
+        // The token service may live on another host (Shoonya, PROTOCOLS.md §2.2).
+        if let Some(token_url) = &self.token_url {
+            request.url = token_url.clone();
+        }
         let mut reply = self.call(http, Operation::Login, &request)?;
         let tokens = self.tokens_from(&reply, "access_token", TokenStyle::Bearer, uid);
         wipe(&mut reply);
@@ -102,11 +106,19 @@ impl Noren {
             imei: &self.imei,
             source: "API",
         };
-        let mut reply = self.call(
-            http,
-            Operation::Login,
-            &self.request("QuickAuth", &body, None),
-        )?;
+        let response = http.send(&self.request("QuickAuth", &body, None))?;
+        if self.preset.quickauth_closed && !is_json_object(&response) {
+            return Err(Error::new(
+                Status::Auth,
+                format!(
+                    "preset \"{}\" closed the password login (QuickAuth) to API users in April 2026: log in with OAuth (\"auth\":\"oauth\", the default; broker_login_url gives the page)",
+                    self.preset.name
+                ),
+            )
+            .with_reason(Reason::LoginMethodClosed)
+            .with_http_status(response.status));
+        }
+        let mut reply = parse_reply(Operation::Login, &response)?;
         if text_field(&reply, "spasswordreset").eq_ignore_ascii_case("y") {
             wipe(&mut reply);
             return Err(error_for_emsg(Operation::Login, "Change Password"));
@@ -182,6 +194,16 @@ pub fn expiry_from(reply: &Value, now: i64) -> Option<i64> {
     }
 }
 
+/// Whether a reply's body is a JSON object: Shoonya's closed QuickAuth
+/// answers 502 or a page instead.
+fn is_json_object(response: &Response) -> bool {
+    response.status != 502
+        && matches!(
+            serde_json::from_slice::<Value>(&response.body),
+            Ok(Value::Object(_))
+        )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,3 +230,4 @@ mod tests {
         assert_eq!(expiry_from(&json!({"expires_in": "soon"}), 100), None);
     }
 }
+

@@ -4,6 +4,7 @@
 //! token, password and Flattrade sessions append `&jKey=<token>`.
 
 mod login;
+mod login_page;
 mod presets;
 mod reply;
 
@@ -11,7 +12,7 @@ pub(crate) use presets::{CodeExchange, Preset};
 pub use reply::{error_for_emsg, funds_from, parse_reply, profile_from};
 
 use super::{Broker, TokenStyle, Tokens, secret_body, text_field, wipe};
-use crate::config::{Credentials, Keys};
+use crate::config::{Credentials, Keys, validate_url};
 use crate::error::{Error, Result, Status};
 use crate::http::{Call, Method, Request};
 use crate::model::{Funds, Profile};
@@ -72,7 +73,10 @@ impl Noren {
             }
         };
         let preset_name = keys.required_str("preset")?;
-        let oauth_url = keys.optional_url("oauth_url")?;
+        let oauth_url = match keys.optional_str("oauth_url")? {
+            Some(url) if !login_page::is_template(&url) => Some(validate_url("oauth_url", &url)?),
+            other => other,
+        };
         let token_url = keys.optional_url("token_url")?;
         let client_id = keys.optional_str("client_id")?;
         let secret = keys.optional_str("secret")?.map(Secret::new);
@@ -104,11 +108,6 @@ impl Noren {
             };
             missing("base_url", &why)
         })?;
-        if token_url.is_some() && preset.exchange != CodeExchange::FlattradeApiToken {
-            return Err(Error::invalid_argument(
-                "config key \"token_url\" applies only to preset \"flattrade\"",
-            ));
-        }
         let noren = Noren {
             preset,
             auth,
@@ -126,7 +125,22 @@ impl Noren {
             refresh: supports_refresh.unwrap_or(preset.refresh),
         };
         noren.check_login_keys()?;
+        // A template is filled at broker_login_url; a placeholder that can
+        // never be filled is a config mistake, reported now.
+        if let Some(url) = noren.oauth_url.as_deref().filter(|u| login_page::is_template(u)) {
+            noren.fill_login_page(url)?;
+        }
         Ok(Box::new(noren))
+    }
+
+    /// The login page from an `oauth_url` template, with this config's values.
+    fn fill_login_page(&self, template: &str) -> Result<String> {
+        login_page::fill(template, |name| match name {
+            "client_id" => self.client_id.clone(),
+            "user_id" => self.user_id.clone(),
+            "api_key" => self.api_key.as_ref().map(|k| k.expose().to_string()),
+            _ => None,
+        })
     }
 
     fn check_login_keys(&self) -> Result<()> {
@@ -221,6 +235,9 @@ impl Broker for Noren {
                 ),
             )
         })?;
+        if login_page::is_template(base) {
+            return self.fill_login_page(base);
+        }
         let mut url = reqwest::Url::parse(base)
             .map_err(|_| Error::invalid_argument("config key \"oauth_url\" is not a valid URL"))?;
         let (name, value) = match self.preset.exchange {

@@ -27,6 +27,9 @@ pub(crate) struct Preset {
     pub exchange: CodeExchange,
     /// Whether `/RefreshToken` exists (documented by Zebu only).
     pub refresh: bool,
+    /// Whether the broker has closed QuickAuth to API users (Shoonya, since
+    /// 2026-04-01, PROTOCOLS.md §2.3).
+    pub quickauth_closed: bool,
 }
 
 /// The presets, by name; `custom` takes every address from the config.
@@ -39,6 +42,7 @@ pub(crate) const PRESETS: [Preset; 6] = [
         token_url: None,
         exchange: CodeExchange::GenAcsTok,
         refresh: false,
+        quickauth_closed: false,
     },
     Preset {
         name: "shoonya",
@@ -48,6 +52,7 @@ pub(crate) const PRESETS: [Preset; 6] = [
         token_url: None,
         exchange: CodeExchange::GenAcsTok,
         refresh: false,
+        quickauth_closed: true,
     },
     Preset {
         name: "zebu",
@@ -57,6 +62,7 @@ pub(crate) const PRESETS: [Preset; 6] = [
         token_url: None,
         exchange: CodeExchange::GenAcsTok,
         refresh: true,
+        quickauth_closed: false,
     },
     Preset {
         name: "tradesmart",
@@ -66,6 +72,7 @@ pub(crate) const PRESETS: [Preset; 6] = [
         token_url: None,
         exchange: CodeExchange::GenAcsTok,
         refresh: false,
+        quickauth_closed: false,
     },
     Preset {
         name: "flattrade",
@@ -75,6 +82,7 @@ pub(crate) const PRESETS: [Preset; 6] = [
         token_url: Some("https://authapi.flattrade.in/trade/apitoken"),
         exchange: CodeExchange::FlattradeApiToken,
         refresh: false,
+        quickauth_closed: false,
     },
     Preset {
         name: "custom",
@@ -84,6 +92,7 @@ pub(crate) const PRESETS: [Preset; 6] = [
         token_url: None,
         exchange: CodeExchange::GenAcsTok,
         refresh: false,
+        quickauth_closed: false,
     },
 ];
 

@@ -1,8 +1,8 @@
 //! Noren replies: `stat`/`emsg` classification and the mapping of
 //! UserDetails and Limits to the normalized results.
 
-use super::super::{string_list, text_field};
-use crate::error::{Error, Result, Status};
+use super::super::{TOTP_REFUSED, string_list, text_field, with_clock_check};
+use crate::error::{Error, Reason, Result, Status};
 use crate::http::{self, Response};
 use crate::model::{Funds, Money, Profile};
 use crate::operation::Operation;
@@ -24,9 +24,10 @@ pub fn parse_reply(op: Operation, response: &Response) -> Result<Value> {
         .and_then(Value::as_str);
     match stat {
         Some(s) if s.eq_ignore_ascii_case("ok") => Ok(reply),
-        Some(_) => {
-            Err(error_for_emsg(op, &text_field(&reply, "emsg")).with_http_status(response.status))
-        }
+        Some(_) => Err(with_clock_check(
+            error_for_emsg(op, &text_field(&reply, "emsg")).with_http_status(response.status),
+            response,
+        )),
         None if op == Operation::Login && has_token(&reply) && response.status < 300 => Ok(reply),
         None if response.status >= 300 => Err(http::classify_non_json(response)),
         None => Err(Error::protocol("the reply has no \"stat\"").with_http_status(response.status)),
@@ -47,76 +48,50 @@ pub fn error_for_emsg(op: Operation, emsg: &str) -> Error {
         .join(" ")
         .to_ascii_lowercase();
     let has = |needle: &str| words.contains(needle);
-    let (status, message, retryable) = if has("invalid refresh token") {
-        (
-            Status::SessionExpired,
-            "the refresh token was refused: log in again",
-            false,
-        )
+    let auth = |message: &str| Error::new(Status::Auth, message);
+    let error = if has("invalid refresh token") {
+        Error::new(Status::SessionExpired, "the refresh token was refused: log in again")
     } else if has("session expired") || has("invalid session key") {
         let message = if op == Operation::Refresh {
             "the refresh was refused: log in again"
         } else {
             RELOGIN
         };
-        (Status::SessionExpired, message, false)
+        Error::new(Status::SessionExpired, message)
+    } else if has("invalid_ip") || has("invalid ip") {
+        auth(IP_NOT_REGISTERED).with_reason(Reason::IpNotRegistered)
     } else if has("invalid_verifier") || has("invalid authorization code") {
-        (Status::Auth, BAD_CODE, false)
+        auth(BAD_CODE)
     } else if has("wrong password") {
-        (
-            Status::Auth,
-            "the password was refused: check \"password\" and \"user_id\"",
-            false,
-        )
+        auth("the password was refused: check \"password\" and \"user_id\"")
     } else if has("password expired") {
-        (
-            Status::Auth,
-            "the password has expired: change it on the broker's web site, then log in again",
-            false,
-        )
+        auth("the password has expired: change it on the broker's web site, then log in again")
+            .with_reason(Reason::PasswordChangeRequired)
     } else if has("change password") {
-        (
-            Status::Auth,
-            "the broker requires a password change: change it on the broker's web site, then log in again",
-            false,
-        )
+        auth("the broker requires a password change: change it on the broker's web site, then log in again")
+            .with_reason(Reason::PasswordChangeRequired)
+    } else if has("not enabled") && has("api") {
+        auth("this account is not enabled for API access: ask the broker to enable it (or enable it in the broker's API settings)")
+            .with_reason(Reason::ApiNotEnabled)
     } else if has("invalid vendor code") || has("invalid api key") {
-        (
-            Status::Auth,
-            "the vendor code or API key was refused (it may have expired): check \"vendor_code\" and \"api_secret\"",
-            false,
-        )
+        auth("the vendor code or API key was refused (it may have expired): check \"vendor_code\" and \"api_secret\"")
     } else if has("invalid otp") || has("invalid totp") {
-        (
-            Status::Auth,
-            "the TOTP code was refused: check \"totp_secret\" (or \"totp\") and the computer's clock",
-            false,
-        )
+        auth(TOTP_REFUSED).with_reason(Reason::TotpRejected)
     } else if op == Operation::Login && words.is_empty() {
-        (Status::Auth, BAD_CODE, false)
-    } else if has("server timeout") {
-        (Status::Broker, "", true)
+        // Flattrade's token service refuses an unregistered IP with an empty
+        // emsg (PROTOCOLS.md §2.4, §8).
+        auth(EMPTY_LOGIN_REFUSAL).with_reason(Reason::IpNotRegistered)
     } else {
-        (Status::Broker, "", false)
+        let shown = if emsg.trim().is_empty() { "(no message)" } else { emsg.trim() };
+        Error::new(Status::Broker, format!("the broker reported an error: {shown}"))
+            .retryable(has("server timeout"))
     };
-    let message = if message.is_empty() {
-        format!(
-            "the broker reported an error: {}",
-            if emsg.trim().is_empty() {
-                "(no message)"
-            } else {
-                emsg.trim()
-            }
-        )
-    } else {
-        message.to_string()
-    };
-    Error::new(status, message)
-        .retryable(retryable)
-        .with_broker(None, Some(emsg.trim().to_string()))
+    error.with_broker(None, Some(emsg.trim().to_string()))
 }
 
 const RELOGIN: &str = "the session is no longer valid: log in again";
+const IP_NOT_REGISTERED: &str = "the broker refused this machine's IP address: register this machine's static IP for the API app in the broker's API settings, then log in again";
+const EMPTY_LOGIN_REFUSAL: &str = "the broker refused the login without saying why: most often this machine's IP is not the static IP registered for the API key (register it in the broker's API settings); else the code was used already or expired, or api_key/secret are wrong";
 const BAD_CODE: &str = "the login code was refused: it may be used already or expired, or client_id/secret (api_key for Flattrade) are wrong; log in again in the browser";
 
 /// The normalized profile from a UserDetails reply.

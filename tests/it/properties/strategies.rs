@@ -210,6 +210,7 @@ pub fn response(status: u16, content_type: Option<String>, body: Vec<u8>) -> Res
         status,
         content_type,
         body: Zeroizing::new(body),
+        date: None,
     }
 }
 
