@@ -8,6 +8,7 @@
 
 use std::fmt::Write as _;
 use std::io::{self, Read, Write};
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -35,6 +36,8 @@ pub(crate) struct Request {
     pub(crate) body: Vec<u8>,
     /// Whether the client allows the connection to stay open after the response.
     pub(crate) keep_alive: bool,
+    /// The client's address, as the TCP connection shows it.
+    pub(crate) peer: Option<IpAddr>,
 }
 
 impl Request {
@@ -204,6 +207,7 @@ fn head_from(parsed: &httparse::Request<'_, '_>) -> Request {
         headers,
         body: Vec::new(),
         keep_alive: false,
+        peer: None,
     };
     request.keep_alive = wants_keep_alive(&request, parsed.version.unwrap_or(1));
     request

@@ -36,6 +36,18 @@ Options:
                         127.0.0.1 and ::1 signed by a CA made at start; the startup line
                         gives the CA certificate's path as ca_file (a temporary file,
                         removed when brokersim stops on end of input)
+  --allowed-ip [APP=]IP accept calls for the API app APP (Angel One api_key, Noren client_id,
+                        Flattrade api_key; without APP=, every app) only from IP; repeat it
+                        for more addresses. Other callers are refused as the brokers refuse
+                        an unregistered static IP (Angel One AG7002, Noren INVALID_IP,
+                        Flattrade an empty apitoken failure)
+  --clock-offset-secs N run the brokers' clock N seconds ahead (negative: behind): moves
+                        the Date header and the moment TOTP codes are checked against
+  --shoonya-quickauth-open
+                        keep Shoonya's QuickAuth open (default: closed since 2026-04-01,
+                        answering 502)
+  --flattrade-stat      Flattrade's apitoken says stat on success, as some replies do
+                        (default: the documented status with an empty emsg)
   --stop-on-eof         stop when standard input reaches end of file
   --verbose             log each request (method, path, status) to standard error
   --help                print this help
@@ -97,8 +109,23 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String>
             "--token-ttl-secs" => {
                 run.sim.token_ttl = Duration::from_secs(parse_number(&name, &value()?)?);
             }
+            "--allowed-ip" => {
+                let value = value()?;
+                let (app, ip) = value.split_once('=').unwrap_or(("*", value.as_str()));
+                let ip = ip
+                    .parse()
+                    .map_err(|_| format!("{name}: not an IP address: {ip}"))?;
+                run.sim
+                    .allowed_ips
+                    .entry(app.to_owned())
+                    .or_default()
+                    .push(ip);
+            }
+            "--clock-offset-secs" => run.sim.clock_offset_secs = parse_number(&name, &value()?)?,
             "--no-rate-limit"
             | "--keep-tokens-on-refresh"
+            | "--shoonya-quickauth-open"
+            | "--flattrade-stat"
             | "--stop-on-eof"
             | "--verbose"
             | "--tls"
@@ -108,6 +135,8 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String>
             }
             "--no-rate-limit" => run.sim.rate_limits = false,
             "--keep-tokens-on-refresh" => run.sim.revoke_on_refresh = false,
+            "--shoonya-quickauth-open" => run.sim.shoonya_quickauth_open = true,
+            "--flattrade-stat" => run.sim.flattrade_says_stat = true,
             "--tls" => run.sim.tls = Some(SimTls::Valid),
             "--stop-on-eof" => run.stop_on_eof = true,
             "--verbose" => run.verbose = true,
@@ -212,6 +241,13 @@ mod tests {
             "--stop-on-eof",
             "--verbose",
             "--tls",
+            "--allowed-ip",
+            "10.0.0.7",
+            "--allowed-ip=demo-api-key=::1",
+            "--clock-offset-secs",
+            "-45",
+            "--shoonya-quickauth-open",
+            "--flattrade-stat",
         ]);
         let Ok(Command::Run(run)) = parsed else {
             panic!("expected Run");
@@ -223,6 +259,16 @@ mod tests {
         assert_eq!(run.sim.token_ttl, Duration::from_secs(60));
         assert!(run.stop_on_eof && run.verbose);
         assert_eq!(run.sim.tls, Some(SimTls::Valid));
+        assert_eq!(
+            run.sim.allowed_ips["*"],
+            ["10.0.0.7".parse::<std::net::IpAddr>().unwrap()]
+        );
+        assert_eq!(
+            run.sim.allowed_ips["demo-api-key"],
+            ["::1".parse::<std::net::IpAddr>().unwrap()]
+        );
+        assert_eq!(run.sim.clock_offset_secs, -45);
+        assert!(run.sim.shoonya_quickauth_open && run.sim.flattrade_says_stat);
     }
 
     #[test]
@@ -241,5 +287,7 @@ mod tests {
         assert!(parse(&["--tls=yes"]).is_err());
         assert!(parse(&["--keep-tokens-on-refresh=yes"]).is_err());
         assert!(parse(&["--bogus"]).is_err());
+        assert!(parse(&["--allowed-ip", "not-an-ip"]).is_err());
+        assert!(parse(&["--flattrade-stat=yes"]).is_err());
     }
 }

@@ -1,6 +1,8 @@
 //! How a simulator is set up: [`SimOptions`].
 
-use std::time::Duration;
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::time::{Duration, SystemTime};
 
 use crate::tls::{SimTls, TlsVersions};
 
@@ -38,6 +40,47 @@ pub struct SimOptions {
     pub tls: Option<SimTls>,
     /// The TLS versions an HTTPS simulator accepts. Default TLS 1.2 and 1.3.
     pub tls_versions: TlsVersions,
+    /// The IP addresses each API app accepts calls from (SEBI's static-IP rule,
+    /// PROTOCOLS.md §8): app id (Angel One's api_key, a Noren client_id, Flattrade's api_key;
+    /// `"*"` for every app) -> the addresses. An app with no entry accepts any address. A call
+    /// from elsewhere is refused as the broker refuses it: Angel One `AG7002` on every call, Noren
+    /// `INVALID_IP` at GenAcsTok, Flattrade a failed apitoken with an empty `emsg`. Default empty.
+    pub allowed_ips: BTreeMap<String, Vec<IpAddr>>,
+    /// How far the simulated brokers' clock is from this machine's, in seconds (positive: the
+    /// broker is ahead). It moves the `Date` header of every reply and the moment TOTP codes
+    /// are checked against, so a client whose clock is off can be played. Default 0.
+    pub clock_offset_secs: i64,
+    /// Whether Shoonya's QuickAuth still answers API users. Shoonya closed it on 2026-04-01
+    /// (PROTOCOLS.md §2.3): with `false` it answers HTTP 502. Default `false`.
+    pub shoonya_quickauth_open: bool,
+    /// Whether Flattrade's apitoken answers success with `stat` (some replies) instead of the
+    /// documented `status` with an empty `emsg` (PROTOCOLS.md §2.4). Default `false`.
+    pub flattrade_says_stat: bool,
+}
+
+impl SimOptions {
+    /// Whether `app` accepts a call from `peer` (see [`SimOptions::allowed_ips`]).
+    pub(crate) fn ip_allowed(&self, app: &str, peer: Option<IpAddr>) -> bool {
+        let Some(allowed) = self
+            .allowed_ips
+            .get(app)
+            .or_else(|| self.allowed_ips.get("*"))
+        else {
+            return true;
+        };
+        peer.is_some_and(|peer| allowed.contains(&peer))
+    }
+
+    /// Now, on the simulated brokers' clock (see [`SimOptions::clock_offset_secs`]).
+    pub(crate) fn now(&self) -> SystemTime {
+        let offset = Duration::from_secs(self.clock_offset_secs.unsigned_abs());
+        let now = SystemTime::now();
+        if self.clock_offset_secs >= 0 {
+            now + offset
+        } else {
+            now - offset
+        }
+    }
 }
 
 impl Default for SimOptions {
@@ -53,6 +96,10 @@ impl Default for SimOptions {
             noren_code_ttl: Duration::from_secs(120),
             tls: None,
             tls_versions: TlsVersions::default(),
+            allowed_ips: BTreeMap::new(),
+            clock_offset_secs: 0,
+            shoonya_quickauth_open: false,
+            flattrade_says_stat: false,
         }
     }
 }

@@ -10,6 +10,7 @@ use crate::http::{Request, Response, is_timeout, write_head, write_response};
 use crate::log::EntryId;
 use crate::routes::dispatch;
 use crate::state::Shared;
+use crate::time::http_date;
 
 /// The `Content-Length` [`Fault::EndlessBody`] declares: far more than any client will wait for.
 const ENDLESS_CONTENT_LENGTH: u64 = 1 << 40;
@@ -98,7 +99,11 @@ fn send(
 ) -> AfterReply {
     shared.record_status(id, response.status);
     let close = !request.keep_alive || shared.is_stopping();
-    match write_response(stream, response, close) {
+    // Every reply carries the broker's clock, as real servers' do.
+    let dated = response
+        .clone()
+        .with_header("Date", &http_date(shared.options.now()));
+    match write_response(stream, &dated, close) {
         Ok(()) if !close => AfterReply::KeepOpen,
         _ => AfterReply::Close,
     }

@@ -140,10 +140,13 @@ fn serve_connection(mut stream: impl Connection, shared: &Shared) {
                 let _ = write_response(&mut stream, &response, true);
                 return;
             }
-            ReadOutcome::Request(request) => match reply(shared, &mut stream, &request) {
-                AfterReply::KeepOpen => {}
-                AfterReply::Close => return,
-            },
+            ReadOutcome::Request(mut request) => {
+                request.peer = stream.socket().peer_addr().ok().map(|a| a.ip());
+                match reply(shared, &mut stream, &request) {
+                    AfterReply::KeepOpen => {}
+                    AfterReply::Close => return,
+                }
+            }
         }
     }
 }

@@ -25,6 +25,14 @@ pub(crate) fn unix_secs_after(now: SystemTime, lifetime: Duration) -> u64 {
         .as_secs()
 }
 
+/// An HTTP `Date` header value (`Sun, 06 Nov 1994 08:49:37 GMT`).
+pub(crate) fn http_date(at: SystemTime) -> String {
+    let format = format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    OffsetDateTime::from(at).format(&format).unwrap_or_default()
+}
+
 /// `now` in India Standard Time (UTC+05:30) as `"HH:MM:SS DD-MM-YYYY"`, Noren's `request_time`.
 pub(crate) fn ist_request_time(now: SystemTime) -> String {
     let format = format_description!("[hour]:[minute]:[second] [day]-[month]-[year]");
@@ -37,6 +45,12 @@ pub(crate) fn ist_request_time(now: SystemTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn http_dates_are_imf_fixdate() {
+        let at = UNIX_EPOCH + Duration::from_secs(784_111_777);
+        assert_eq!(http_date(at), "Sun, 06 Nov 1994 08:49:37 GMT");
+    }
 
     #[test]
     fn request_time_is_ist() {

@@ -75,6 +75,7 @@ mod tests {
                 .collect(),
             body: Vec::new(),
             keep_alive: true,
+            peer: None,
         }
     }
 

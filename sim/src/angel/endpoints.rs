@@ -73,6 +73,9 @@ fn login(
     if key_owner != client_code {
         return Err(envelope::service_error(APPS_NOT_FOUND));
     }
+    if !(pin.len() == 4 && pin.bytes().all(|b| b.is_ascii_digit())) {
+        return Err(envelope::service_error(envelope::MPIN_REQUIRED));
+    }
     if account.pin != pin {
         return Err(envelope::service_error(AMX_ERROR));
     }

@@ -34,6 +34,18 @@ pub(crate) const INVALID_API_KEY: ErrorCode = ErrorCode {
     code: "AG8004",
     message: "Invalid API Key",
 };
+/// Gateway: the call comes from an IP address not registered for the API key (PROTOCOLS.md
+/// §1.4, §8; the text is one of those reported).
+pub(crate) const UNREGISTERED_IP: ErrorCode = ErrorCode {
+    code: "AG7002",
+    message: "Access denied: Unregistered IP address. Register your IP before retrying.",
+};
+/// Service: the login's `password` is not a 4-digit MPIN (PROTOCOLS.md §1.1). The broker's
+/// code for it is not documented: the simulator sends none.
+pub(crate) const MPIN_REQUIRED: ErrorCode = ErrorCode {
+    code: "",
+    message: "LoginbyPassword is not allowed. Please switch to Login by MPIN now.",
+};
 /// Service: `X-UserType` is not `USER`.
 pub(crate) const USER_TYPE_MUST_BE_USER: ErrorCode = ErrorCode {
     code: "AB1005",

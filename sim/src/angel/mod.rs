@@ -107,6 +107,10 @@ pub(crate) fn handle(
     if let Err(refusal) = checks::check_headers(request) {
         return refusal;
     }
+    let api_key = request.header("x-privatekey").unwrap_or_default();
+    if !options.ip_allowed(api_key, request.peer) {
+        return envelope::gateway_error(envelope::UNREGISTERED_IP);
+    }
     // A query string is ignored, as the real server does with the junk the
     // official Python SDK appends to getProfile; the request log keeps it, so
     // tests can check that a client sends a clean GET.
@@ -116,7 +120,7 @@ pub(crate) fn handle(
             refresh: options.refresh_token_ttl,
         },
         revoke_on_refresh: options.revoke_on_refresh,
-        now: SystemTime::now(),
+        now: options.now(),
     };
     let mut angel = lock(angel);
     let angel = &mut *angel;

@@ -53,6 +53,9 @@ pub struct NorenAccount {
     pub api_key: String,
     /// Whether QuickAuth accepts the password or asks for a new one.
     pub password_state: PasswordState,
+    /// Whether the user is enabled for API access; when not, GenAcsTok and QuickAuth answer
+    /// `User Not enabled on : API` (PROTOCOLS.md §8).
+    pub api_enabled: bool,
     /// The account holder's name (`uname`).
     pub name: String,
     /// The account holder's email address.
@@ -120,6 +123,7 @@ impl NorenAccount {
             imei_required: true,
             api_key: format!("{name}-api-key"),
             password_state: PasswordState::Ok,
+            api_enabled: true,
             name: format!("Demo {display} Trader"),
             email: format!("{}@example.com", user_id.to_ascii_lowercase()),
             mobile: "9876543210".to_owned(),

@@ -37,16 +37,23 @@ pub(crate) fn api_token(noren: &mut NorenState, request: &Request, context: &Con
         .filter(|account| {
             sha256_hex(&format!("{api_key}{request_code}{}", account.secret)) == checksum
         });
-    let Some(user_id) = account.map(|account| account.user_id.clone()) else {
+    let Some(account) = account else {
         return failure(preset.login_failure_status());
     };
+    // An unregistered IP gets no token, and no reason either (PROTOCOLS.md §2.4, §8).
+    if !context.options.ip_allowed(api_key, context.peer) {
+        return failure(preset.login_failure_status());
+    }
+    let user_id = account.user_id.clone();
     noren.consume_code(request_code);
     let ttl = preset.session_ttl(context.token_ttl);
     let token = noren.open_session(preset, Base::PiConnect, &user_id, ttl, now);
-    Response::json(
-        200,
-        &json!({"stat": "Ok", "token": token, "client": user_id}),
-    )
+    let reply = if context.options.flattrade_says_stat {
+        json!({"stat": "Ok", "token": token, "client": user_id})
+    } else {
+        json!({"token": token, "client": user_id, "status": "Ok", "emsg": ""})
+    };
+    Response::json(200, &reply)
 }
 
 /// A string field of the body (`None` when missing or not a string).

@@ -38,12 +38,14 @@ use crate::options::SimOptions;
 use endpoints::Target;
 use preset::Base;
 use route::{Endpoint, Route};
+use std::net::IpAddr;
 use std::sync::Mutex;
 use wire::Body;
 
-/// What a request needs besides the state: the time and the lifetimes from the options.
+/// What a request needs besides the state: the time, the lifetimes and switches from the
+/// options, and where the request came from.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Context {
+pub(crate) struct Context<'a> {
     /// The time of the request.
     pub(crate) now: SystemTime,
     /// [`SimOptions::token_ttl`].
@@ -54,17 +56,23 @@ pub(crate) struct Context {
     pub(crate) code_ttl: Duration,
     /// [`SimOptions::revoke_on_refresh`].
     pub(crate) revoke_on_refresh: bool,
+    /// The options, for the IP rule and Shoonya's closed QuickAuth.
+    pub(crate) options: &'a SimOptions,
+    /// The client's address.
+    pub(crate) peer: Option<IpAddr>,
 }
 
-impl Context {
-    /// The context of a request arriving now.
-    fn new(options: &SimOptions) -> Context {
+impl<'a> Context<'a> {
+    /// The context of a request arriving now from `peer`.
+    fn new(options: &'a SimOptions, peer: Option<IpAddr>) -> Context<'a> {
         Context {
-            now: SystemTime::now(),
+            now: options.now(),
             token_ttl: options.token_ttl,
             refresh_token_ttl: options.refresh_token_ttl,
             code_ttl: options.noren_code_ttl,
             revoke_on_refresh: options.revoke_on_refresh,
+            options,
+            peer,
         }
     }
 }
@@ -81,10 +89,11 @@ pub(crate) fn handle(
     if request.method != route.method() {
         return Response::html_error(405).with_header("Allow", route.method());
     }
-    let context = Context::new(options);
+    let context = Context::new(options, request.peer);
     match route {
         Route::Callback => pages::callback(request),
         Route::Authorize(preset) => pages::authorize(&mut lock(noren), preset, request, &context),
+        Route::InvestorEntry => pages::investor_entry(&mut lock(noren), request, &context),
         Route::FlattradeToken => flattrade::api_token(&mut lock(noren), request, &context),
         Route::Rest {
             preset,

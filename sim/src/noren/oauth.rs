@@ -18,6 +18,9 @@ const INVALID_AUTHORIZATION_CODE: &str = "Invalid authorization code";
 /// RefreshToken's failure.
 const INVALID_REFRESH_TOKEN: &str = "Invalid refresh token";
 
+/// GenAcsTok's refusal of a call from an IP not registered for the app (PROTOCOLS.md §2.5, §8).
+const INVALID_IP: &str = "INVALID_IP";
+
 /// `GenAcsTok`: checks the code (issued by this preset's authorize page, unused, unexpired), the
 /// checksum (SHA-256 hex of `client_id + secret + code`) and the optional `uid`, then opens a
 /// Bearer session. The code is used up only on success (sim choice).
@@ -51,6 +54,13 @@ fn try_gen_acs_tok(
     let expected = sha256_hex(&format!("{}{}{code}", account.client_id, account.secret));
     if checksum != expected || uid.is_some_and(|uid| uid != account.user_id) {
         return Err(invalid_verifier(preset, uid.unwrap_or(&account.user_id)));
+    }
+    let refuse = |emsg: &str| wire::not_ok(preset.login_failure_status(), emsg, now);
+    if !context.options.ip_allowed(&account.client_id, context.peer) {
+        return Err(refuse(INVALID_IP));
+    }
+    if !account.api_enabled {
+        return Err(refuse(wire::API_NOT_ENABLED));
     }
     noren.consume_code(code);
     let ttl = preset.session_ttl(context.token_ttl);

@@ -30,12 +30,43 @@ pub(crate) fn authorize(
         );
     };
     let (user_id, redirect_url) = (account.user_id.clone(), account.redirect_url.clone());
-    let code = noren.mint_code(preset, &user_id, context.code_ttl, context.now);
+    redirect_with_code(noren, preset, &user_id, &redirect_url, context)
+}
+
+/// Shoonya's investor-entry login page: the app's client id as `api_key` and the user id as
+/// `route_to`, which must be the app's user; then the same redirect as [`authorize`].
+pub(crate) fn investor_entry(
+    noren: &mut NorenState,
+    request: &Request,
+    context: &Context,
+) -> Response {
+    let preset = Preset::Shoonya;
+    let query = request.query.as_deref();
+    let account = query_param(query, "api_key")
+        .and_then(|app| noren.account_by_app(preset, &app))
+        .filter(|account| query_param(query, "route_to").as_deref() == Some(&account.user_id));
+    let Some(account) = account else {
+        let text = "No Shoonya app is registered with this api_key and route_to.";
+        return page(400, "Unknown app", &format!("<p>{text}</p>"));
+    };
+    let (user_id, redirect_url) = (account.user_id.clone(), account.redirect_url.clone());
+    redirect_with_code(noren, preset, &user_id, &redirect_url, context)
+}
+
+/// A 302 to the app's redirect URL with a fresh code (and Flattrade's `client`).
+fn redirect_with_code(
+    noren: &mut NorenState,
+    preset: Preset,
+    user_id: &str,
+    redirect_url: &str,
+    context: &Context,
+) -> Response {
+    let code = noren.mint_code(preset, user_id, context.code_ttl, context.now);
     let mut params = vec![("code", code.as_str())];
     if preset == Preset::Flattrade {
-        params.push(("client", &user_id));
+        params.push(("client", user_id));
     }
-    let location = with_query(&redirect_url, &params);
+    let location = with_query(redirect_url, &params);
     let link = html_escape(&location);
     page(
         302,

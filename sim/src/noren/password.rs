@@ -21,6 +21,9 @@ const PASSWORD_EXPIRED: &str = "Invalid Input : Password Expired";
 /// [`PasswordState::MustChange`].
 const CHANGE_PASSWORD: &str = "Invalid Input : Change Password";
 
+/// What Shoonya's closed QuickAuth answers (a gateway's error page; sim choice of text).
+const CLOSED_PAGE: &str = "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>";
+
 /// `QuickAuth`: `uid`, `pwd` (SHA-256 hex of the password), `factor2` (TOTP), `vc` (vendor
 /// code), `appkey` (SHA-256 hex of `<uid>|<api_secret>`), `imei`, `source` `"API"`, optional
 /// `apkversion`. Checked in this order: user and password, vendor code and app key, TOTP,
@@ -46,6 +49,10 @@ fn try_quick_auth(
     context: &Context,
 ) -> Result<Response, Response> {
     let now = context.now;
+    if preset == Preset::Shoonya && !context.options.shoonya_quickauth_open {
+        // Closed to API users since 2026-04-01 (PROTOCOLS.md §2.3): a gateway error page.
+        return Err(Response::new(502, "text/html", CLOSED_PAGE));
+    }
     let uid = body.required("uid", now)?;
     let pwd = body.required("pwd", now)?;
     let factor2 = body.required("factor2", now)?;
@@ -68,6 +75,9 @@ fn try_quick_auth(
     }
     if !crate::totp::is_valid(&account.totp_secret, factor2, profile::unix_secs(now)) {
         return Err(fail(INVALID_OTP));
+    }
+    if !account.api_enabled {
+        return Err(fail(wire::API_NOT_ENABLED));
     }
     match account.password_state {
         PasswordState::Ok => {}

@@ -69,6 +69,9 @@ pub(crate) enum Route {
     /// `GET /noren/<preset>/OAuthlogin/authorize/oauth` or `/noren/flattrade/auth/`: the browser
     /// login, answered with a redirect carrying a fresh code.
     Authorize(Preset),
+    /// `GET /noren/shoonya/OAuthlogin/investor-entry-level/login?api_key=<client id>&route_to=<user id>`:
+    /// Shoonya's second hosted login page (PROTOCOLS.md §2.6), redirecting like the first.
+    InvestorEntry,
     /// `POST /noren/flattrade/trade/apitoken`: Flattrade's token service.
     FlattradeToken,
     /// `POST <base>/<Endpoint>`.
@@ -86,7 +89,7 @@ impl Route {
     /// The only method the route answers.
     pub(crate) fn method(self) -> &'static str {
         match self {
-            Route::Callback | Route::Authorize(_) => "GET",
+            Route::Callback | Route::Authorize(_) | Route::InvestorEntry => "GET",
             Route::FlattradeToken | Route::Rest { .. } => "POST",
         }
     }
@@ -109,6 +112,9 @@ impl Route {
             (Preset::Flattrade, "trade/apitoken") => Some(Route::FlattradeToken),
             (Preset::Flattrade, _) => rest_route(preset, rest),
             (_, "OAuthlogin/authorize/oauth") => Some(Route::Authorize(preset)),
+            (Preset::Shoonya, "OAuthlogin/investor-entry-level/login") => {
+                Some(Route::InvestorEntry)
+            }
             _ => rest_route(preset, rest),
         }
     }

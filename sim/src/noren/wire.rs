@@ -12,6 +12,8 @@ use crate::time::ist_request_time;
 
 /// What every refused session check answers (HTTP 200).
 pub(crate) const INVALID_SESSION: &str = "Session Expired :  Invalid Session Key";
+/// The emsg of a login by a user not enabled for API access (PROTOCOLS.md §8).
+pub(crate) const API_NOT_ENABLED: &str = "User Not enabled on : API";
 /// The emsg of a body that is not `jData=` followed by a JSON object (sim choice).
 pub(crate) const INVALID_JDATA: &str = "Invalid Input : jData is not valid JSON";
 

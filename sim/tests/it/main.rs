@@ -13,6 +13,7 @@ mod noren_quickauth;
 mod noren_session;
 mod noren_wire;
 mod rate_limits;
+mod refusals;
 mod robustness;
 mod server;
 mod tls;

@@ -2,6 +2,7 @@
 
 use crate::common::noren::*;
 use crate::common::*;
+use brokersim::{Sim, SimOptions};
 use serde_json::json;
 
 #[test]
@@ -26,7 +27,8 @@ fn login_page_redirects_with_code_and_client() {
     let body = api_token(&sim, &api_token_body(code).to_string()).json();
     assert_eq!(
         body,
-        json!({"stat": "Ok", "token": body["token"], "client": "NFLA01"})
+        json!({"token": body["token"], "client": "NFLA01", "status": "Ok", "emsg": ""}),
+        "the documented shape (PROTOCOLS.md §2.4)"
     );
     assert_eq!(body["token"].as_str().map(str::len), Some(64));
 
@@ -69,7 +71,7 @@ fn api_token_failures_say_status_not_ok_with_an_empty_emsg() {
 
     // The failures did not use the code up; success does.
     assert_eq!(
-        api_token(&sim, &api_token_body(&code).to_string()).json()["stat"],
+        api_token(&sim, &api_token_body(&code).to_string()).json()["status"],
         "Ok"
     );
     assert_eq!(
@@ -129,4 +131,40 @@ fn pi_connect_calls_take_the_token_as_jkey() {
     );
     let after = user_details(&sim, "flattrade", &base, Auth::JKey(&token));
     assert_not_ok(&after, 200, INVALID_SESSION);
+}
+
+#[test]
+fn api_token_can_answer_with_stat_as_some_replies_do() {
+    let sim = Sim::start_with(SimOptions {
+        flattrade_says_stat: true,
+        ..SimOptions::default()
+    })
+    .expect("start sim");
+    let body = api_token(
+        &sim,
+        &api_token_body(&code_for(&sim, "flattrade")).to_string(),
+    )
+    .json();
+    assert_eq!(
+        body,
+        json!({"stat": "Ok", "token": body["token"], "client": "NFLA01"})
+    );
+}
+
+#[test]
+fn api_token_refuses_an_unregistered_ip_with_an_empty_emsg() {
+    let sim = Sim::start_with(SimOptions {
+        allowed_ips: [(
+            "flattrade-api-key".to_string(),
+            vec!["10.1.2.3".parse().unwrap()],
+        )]
+        .into(),
+        ..SimOptions::default()
+    })
+    .expect("start sim");
+    let response = api_token(
+        &sim,
+        &api_token_body(&code_for(&sim, "flattrade")).to_string(),
+    );
+    assert_eq!(response.json(), json!({"status": "Not_Ok", "emsg": ""}));
 }

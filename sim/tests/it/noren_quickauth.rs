@@ -11,7 +11,7 @@ fn legacy(sim: &Sim) -> String {
 
 #[test]
 fn quick_auth_opens_a_jkey_session() {
-    let sim = sim_without_limits();
+    let sim = sim_with_quickauth();
     assert!(legacy(&sim).ends_with("/noren/shoonya/NorenWClientTP"));
     let response = quick_auth(&sim, &quick_auth_data(&demo("shoonya")));
     assert_eq!(response.status, 200);
@@ -60,7 +60,7 @@ fn quick_auth_with(sim: &Sim, field: &str, value: Value) -> crate::common::RawRe
 
 #[test]
 fn each_wrong_credential_has_its_message_and_http_400() {
-    let sim = sim_without_limits();
+    let sim = sim_with_quickauth();
     let account = demo("shoonya");
     let cases = [
         ("uid", json!("NOBODY"), "Invalid Input : Wrong Password"),
@@ -99,7 +99,7 @@ fn each_wrong_credential_has_its_message_and_http_400() {
 
 #[test]
 fn checks_run_in_the_documented_order() {
-    let sim = sim_without_limits();
+    let sim = sim_with_quickauth();
     let account = demo("shoonya");
     let mut data = quick_auth_data(&account);
     data["vc"] = json!("OTHER_U");
@@ -119,7 +119,7 @@ fn checks_run_in_the_documented_order() {
 
 #[test]
 fn password_states_refuse_login() {
-    let sim = sim_without_limits();
+    let sim = sim_with_quickauth();
     for (state, emsg) in [
         (PasswordState::Expired, "Invalid Input : Password Expired"),
         (PasswordState::MustChange, "Invalid Input : Change Password"),
@@ -140,7 +140,7 @@ fn password_states_refuse_login() {
 
 #[test]
 fn imei_source_and_field_types_are_checked() {
-    let sim = sim_without_limits();
+    let sim = sim_with_quickauth();
     for (field, value) in [
         ("imei", json!("")),
         ("imei", Value::Null),
@@ -169,7 +169,7 @@ fn imei_source_and_field_types_are_checked() {
 
 #[test]
 fn quick_auth_exists_only_on_the_legacy_base() {
-    let sim = sim_without_limits();
+    let sim = sim_with_quickauth();
     let data = quick_auth_data(&demo("shoonya"));
     for preset in PRESETS {
         let response = rest(
@@ -187,7 +187,7 @@ fn quick_auth_exists_only_on_the_legacy_base() {
 
 #[test]
 fn jkey_sessions_expire_and_log_out() {
-    let sim = sim_without_limits();
+    let sim = sim_with_quickauth();
     let base = legacy(&sim);
     let token = quick_auth_login(&sim);
     let limits = json!({"uid": "NSHO01", "actid": "NSHO01"});
@@ -206,4 +206,29 @@ fn jkey_sessions_expire_and_log_out() {
     sim.expire_noren_sessions("shoonya", "NSHO01");
     let expired = rest(&sim, &base, "Limits", &limits, Auth::JKey(&token));
     assert_not_ok(&expired, 200, INVALID_SESSION);
+}
+
+#[test]
+fn shoonya_closed_quick_auth_to_api_users() {
+    // The default, as the broker has it since 2026-04-01 (PROTOCOLS.md §2.3).
+    let sim = sim_without_limits();
+    let response = quick_auth(&sim, &quick_auth_data(&demo("shoonya")));
+    assert_eq!(response.status, 502);
+    assert!(
+        response.text().contains("Bad Gateway"),
+        "{}",
+        response.text()
+    );
+    assert!(serde_json::from_slice::<serde_json::Value>(&response.body).is_err());
+}
+
+#[test]
+fn a_user_not_enabled_for_the_api_is_refused_at_quick_auth() {
+    let sim = sim_with_quickauth();
+    sim.add_noren_account(NorenAccount {
+        api_enabled: false,
+        ..demo("shoonya")
+    });
+    let response = quick_auth(&sim, &quick_auth_data(&demo("shoonya")));
+    assert_not_ok(&response, 400, "User Not enabled on : API");
 }

@@ -62,7 +62,7 @@ fn body_must_be_raw_jdata_with_a_json_object() {
 
 #[test]
 fn content_type_is_ignored_and_jkey_splits_at_the_last_occurrence() {
-    let sim = sim_without_limits();
+    let sim = sim_with_quickauth();
     let token = quick_auth_login(&sim);
     let base = sim.noren_legacy_base_url("shoonya");
     let body =

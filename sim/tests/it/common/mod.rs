@@ -173,6 +173,17 @@ pub fn sim_without_limits() -> Sim {
     .expect("start sim")
 }
 
+/// [`sim_without_limits`] with Shoonya's QuickAuth still open, for the password-login tests
+/// (Shoonya closed it to API users on 2026-04-01).
+pub fn sim_with_quickauth() -> Sim {
+    Sim::start_with(SimOptions {
+        rate_limits: false,
+        shoonya_quickauth_open: true,
+        ..SimOptions::default()
+    })
+    .expect("start sim")
+}
+
 /// The headers every Angel One call needs, for `api_key`, plus a Bearer token when given.
 pub fn angel_headers(api_key: &str, jwt: Option<&str>) -> Vec<(String, String)> {
     let mut headers: Vec<(String, String)> = [

@@ -179,7 +179,7 @@ pub fn flattrade_login(sim: &Sim) -> String {
         &api_token_body(&code_for(sim, "flattrade")).to_string(),
     )
     .json();
-    assert_eq!(body["stat"], "Ok", "{body}");
+    assert_eq!(body["status"], "Ok", "{body}");
     body["token"].as_str().expect("token").to_owned()
 }
 
