@@ -9,7 +9,16 @@
  * - Fallible functions return an int32_t status: BROKER_OK (0) or one of the
  *   BrokerStatus codes. On failure *out_json holds the error object:
  *   {"status":5,"code":"SESSION_EXPIRED","message":"...","broker_code":"AG8002",
- *    "broker_message":"...","http_status":401,"retryable":false}.
+ *    "broker_message":"...","http_status":401,"retryable":false,"reason":"..."}.
+ *   Absent fields are omitted. "reason", for refusals the user can fix, is one
+ *   word of an append-only vocabulary a host may switch on to show its own
+ *   help (the message already says what to do): "ip_not_registered" (register
+ *   this machine's static IP with the API app), "clock_skew" (a refused TOTP
+ *   while this computer's clock is over 30 s off the broker's), "totp_rejected",
+ *   "mpin_required" (Angel One wants the MPIN, not the web password),
+ *   "password_change_required", "login_method_closed" (the broker closed this
+ *   login to API users: use the OAuth login), "api_not_enabled" (the account is
+ *   not enabled for API access), "daily_limit_reached" (try again tomorrow).
  * - A session handle may be used from many threads at once. Calls block for
  *   at most the configured timeout. Nothing runs when the library is loaded.
  */

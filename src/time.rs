@@ -85,8 +85,14 @@ mod tests {
 
     #[test]
     fn http_dates_are_read() {
-        assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777));
-        assert_eq!(parse_http_date("Mon, 23 Nov 2026 12:00:00 GMT"), Some(1_795_435_200));
+        assert_eq!(
+            parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(784_111_777)
+        );
+        assert_eq!(
+            parse_http_date("Mon, 23 Nov 2026 12:00:00 GMT"),
+            Some(1_795_435_200)
+        );
         assert_eq!(parse_http_date("yesterday"), None);
         assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 PST"), None);
     }

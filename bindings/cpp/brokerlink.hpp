@@ -261,6 +261,7 @@ public:
         }
         fields.string_field("broker_code", broker_code_);
         fields.string_field("broker_message", broker_message_);
+        fields.string_field("reason", reason_);
         std::string number;
         if (fields.scalar_field("http_status", number)) {
             /* Digits only, so that a constructor called by `throw` cannot throw itself. */
@@ -288,6 +289,9 @@ public:
     int http_status() const noexcept { return http_status_; }
     /* Whether the same call may succeed if retried later. */
     bool retryable() const noexcept { return retryable_; }
+    /* Why the broker refused, for a refusal the user can fix ("ip_not_registered",
+       "clock_skew", ...: see brokerlink.h), empty otherwise. */
+    const std::string &reason() const noexcept { return reason_; }
     /* The whole error object as the library wrote it. */
     const std::string &json() const noexcept { return json_; }
 
@@ -297,6 +301,7 @@ private:
     std::string code_;
     std::string broker_code_;
     std::string broker_message_;
+    std::string reason_;
     int http_status_ = 0;
     bool retryable_ = false;
 

@@ -60,6 +60,7 @@ namespace BrokerLink
         private readonly string brokerMessage;
         private readonly int? httpStatus;
         private readonly bool retryable;
+        private readonly string reason;
         private readonly string json;
 
         /// <summary>Builds the exception from a status and the error JSON the call wrote.</summary>
@@ -82,6 +83,7 @@ namespace BrokerLink
                 httpStatus = http;
             }
             retryable = Field(fields, "retryable") == "true";
+            reason = Field(fields, "reason");
         }
 
         /// <summary>The status, e.g. BrokerStatus.Auth.</summary>
@@ -101,6 +103,10 @@ namespace BrokerLink
 
         /// <summary>Whether the same call may succeed if retried later.</summary>
         public bool Retryable { get { return retryable; } }
+
+        /// <summary>Why the broker refused, for a refusal the user can fix
+        /// ("ip_not_registered", "clock_skew", ...: see brokerlink.h), or null.</summary>
+        public string Reason { get { return reason; } }
 
         /// <summary>The whole error object as the library wrote it.</summary>
         public string Json { get { return json; } }

@@ -70,7 +70,9 @@ class BrokerError(Exception):
     number), ``code`` (its name, e.g. ``"AUTH"``), ``message`` (for a
     person), ``broker_code`` and ``broker_message`` (the broker's own, or
     None), ``http_status`` (or None), ``retryable`` (whether the same call
-    may succeed later) and ``json`` (the whole object as a dict).
+    may succeed later), ``reason`` (for a refusal the user can fix, a word
+    such as ``"ip_not_registered"`` or ``"clock_skew"``, else None) and
+    ``json`` (the whole object as a dict).
     """
 
     def __init__(self, status, error):
@@ -82,6 +84,7 @@ class BrokerError(Exception):
         self.broker_message = error.get("broker_message")
         self.http_status = error.get("http_status")
         self.retryable = bool(error.get("retryable", False))
+        self.reason = error.get("reason")
         super().__init__("{} ({}): {}".format(self.code, status, self.message))
 
 

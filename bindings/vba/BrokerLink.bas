@@ -218,6 +218,15 @@ Public Function BrokerLastErrorJson() As String
     BrokerLastErrorJson = lastErrorJson
 End Function
 
+' Why the broker refused in the last call that failed, for a refusal the
+' user can fix: "ip_not_registered", "clock_skew", "totp_rejected",
+' "mpin_required", "password_change_required", "login_method_closed",
+' "api_not_enabled" or "daily_limit_reached" (see brokerlink.h); "" when
+' the error names none. Show your own help for each.
+Public Function BrokerLastErrorReason() As String
+    BrokerLastErrorReason = BrokerJsonField(lastErrorJson, "reason") & ""
+End Function
+
 ' Creates a logged-out session from the config JSON and returns its handle.
 ' No network call is made. Free it with BrokerFree.
 Public Function BrokerNew(ByVal configJson As String) As LongPtr

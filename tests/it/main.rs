@@ -23,6 +23,7 @@ mod noren;
 mod packaging;
 mod properties;
 mod proxy;
+mod refusals;
 mod secrets;
 mod session_state;
 mod staying_alive;

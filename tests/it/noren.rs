@@ -3,7 +3,7 @@
 
 use crate::support::*;
 use brokerlink::Status;
-use brokersim::{Fault, FaultTimes, NorenAccount, PasswordState};
+use brokersim::{Fault, FaultTimes, NorenAccount, PasswordState, Sim};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -122,7 +122,7 @@ fn redirect_url_credentials_carry_the_code() {
 
 #[test]
 fn login_url_per_preset() {
-    let sim = sim();
+    let sim = sim_with_quickauth();
     let url = Handle::new(&noren_config(&sim, "zebu", "")).login_url();
     assert_eq!(
         url.ok()["url"],
@@ -311,7 +311,7 @@ fn expires_in_is_read_as_epoch_or_duration() {
 
 #[test]
 fn quickauth_password_login_sends_hashes_and_uses_jkey() {
-    let sim = sim();
+    let sim = sim_with_quickauth();
     let demo = NorenAccount::demo("shoonya");
     let handle = Handle::new(&quickauth_config(&sim, ""));
     let creds = format!(
@@ -361,7 +361,7 @@ fn quickauth_password_login_sends_hashes_and_uses_jkey() {
 
 #[test]
 fn quickauth_failures_are_auth_with_advice() {
-    let sim = sim();
+    let sim = sim_with_quickauth();
     let demo = NorenAccount::demo("shoonya");
     let handle = Handle::new(&quickauth_config(&sim, ""));
     let wrong = handle.login(&format!(
@@ -395,7 +395,7 @@ fn quickauth_failures_are_auth_with_advice() {
 
 #[test]
 fn expired_or_forced_password_change_is_auth_telling_what_to_do() {
-    let sim = sim();
+    let sim = sim_with_quickauth();
     for (state, needle) in [
         (PasswordState::Expired, "expired"),
         (PasswordState::MustChange, "password change"),
@@ -419,7 +419,7 @@ fn expired_or_forced_password_change_is_auth_telling_what_to_do() {
 
 #[test]
 fn forced_password_reset_on_a_successful_quickauth_is_auth() {
-    let sim = sim();
+    let sim = sim_with_quickauth();
     let handle = Handle::new(&quickauth_config(&sim, ""));
     let legacy = sim.noren_legacy_base_url("shoonya");
     let path = format!(
@@ -633,7 +633,7 @@ fn custom_preset_works_with_explicit_addresses() {
 
 #[test]
 fn exported_noren_state_resumes_with_its_token_style() {
-    let sim = sim();
+    let sim = sim_with_quickauth();
     let demo = NorenAccount::demo("shoonya");
     let original = Handle::new(&quickauth_config(&sim, ""));
     original
@@ -647,4 +647,150 @@ fn exported_noren_state_resumes_with_its_token_style() {
     let resumed = Handle::new(&quickauth_config(&sim, ""));
     resumed.import(&state.text).ok();
     resumed.rms().ok();
+}
+
+/// The config with `oauth_url` set to `oauth_url`.
+fn with_oauth_url(config: &str, sim: &Sim, preset: &str, oauth_url: &str) -> String {
+    config.replace(
+        &format!(r#""oauth_url":"{}""#, sim.noren_oauth_url(preset)),
+        &format!(r#""oauth_url":"{oauth_url}""#),
+    )
+}
+
+#[test]
+fn token_url_serves_every_oauth_preset_and_custom() {
+    let sim = sim();
+    for preset in ["kambala", "shoonya", "zebu", "tradesmart"] {
+        // The token service on another host than the REST base.
+        let token_url = format!(
+            "{}/GenAcsTok",
+            sim.noren_base_url(preset).replace("127.0.0.1", "localhost")
+        );
+        let handle = Handle::new(&noren_config(
+            &sim,
+            preset,
+            &format!(r#""token_url":"{token_url}""#),
+        ));
+        let start = sim.requests().len();
+        handle
+            .login(&format!(r#"{{"code":"{}"}}"#, noren_code(&sim, preset)))
+            .ok();
+        let token_call = sim.requests()[start..]
+            .iter()
+            .find(|r| r.path.ends_with("/GenAcsTok"))
+            .cloned()
+            .expect("a GenAcsTok call");
+        assert!(
+            token_call.header("host").unwrap().starts_with("localhost:"),
+            "{preset}: {:?}",
+            token_call.header("host")
+        );
+        handle.rms().ok();
+    }
+    // A broker with no preset, every address from the config.
+    let demo = NorenAccount::demo("zebu");
+    let custom = Handle::new(&format!(
+        r#"{{"broker":"noren","preset":"custom","client_id":"{}","secret":"{}","base_url":"{}","oauth_url":"{}","token_url":"{}/GenAcsTok","supports_refresh":true}}"#,
+        demo.client_id,
+        demo.secret,
+        sim.noren_base_url("zebu"),
+        sim.noren_oauth_url("zebu"),
+        sim.noren_base_url("zebu").replace("127.0.0.1", "localhost"),
+    ));
+    let url = custom.login_url().ok()["url"].as_str().unwrap().to_owned();
+    let redirect = brokersim::browse(&url).expect("the login page redirects");
+    custom
+        .login(&format!(r#"{{"redirect_url":"{redirect}"}}"#))
+        .ok();
+    custom.rms().ok();
+}
+
+#[test]
+fn oauth_url_templates_fill_their_placeholders_for_every_preset() {
+    let sim = sim();
+    for preset in NOREN_PRESETS {
+        let demo = NorenAccount::demo(preset);
+        let (template, filled) = if preset == "flattrade" {
+            (
+                format!("{}?app_key={{api_key}}", sim.noren_oauth_url(preset)),
+                format!("{}?app_key={}", sim.noren_oauth_url(preset), demo.api_key),
+            )
+        } else {
+            (
+                format!("{}?client_id={{client_id}}", sim.noren_oauth_url(preset)),
+                format!(
+                    "{}?client_id={}",
+                    sim.noren_oauth_url(preset),
+                    demo.client_id
+                ),
+            )
+        };
+        let handle = Handle::new(&with_oauth_url(
+            &noren_config(&sim, preset, ""),
+            &sim,
+            preset,
+            &template,
+        ));
+        let url = handle.login_url().ok()["url"].as_str().unwrap().to_owned();
+        assert_eq!(url, filled, "{preset}: nothing is appended to a template");
+        let redirect = brokersim::browse(&url).expect("the login page redirects");
+        handle
+            .login(&format!(r#"{{"redirect_url":"{redirect}"}}"#))
+            .ok();
+        handle.rms().ok();
+    }
+}
+
+#[test]
+fn shoonyas_investor_entry_page_works_as_a_template() {
+    let sim = sim();
+    let demo = NorenAccount::demo("shoonya");
+    let page = format!(
+        "{}/noren/shoonya/OAuthlogin/investor-entry-level/login?api_key={{client_id}}&route_to={{user_id}}",
+        sim.base_url()
+    );
+    let config = with_oauth_url(
+        &noren_config(&sim, "shoonya", &format!(r#""user_id":"{}""#, demo.user_id)),
+        &sim,
+        "shoonya",
+        &page,
+    );
+    let handle = Handle::new(&config);
+    let url = handle.login_url().ok()["url"].as_str().unwrap().to_owned();
+    assert!(
+        url.ends_with(&format!(
+            "login?api_key={}&route_to={}",
+            demo.client_id, demo.user_id
+        )),
+        "{url}"
+    );
+    let redirect = brokersim::browse(&url).expect("the page redirects");
+    handle
+        .login(&format!(r#"{{"redirect_url":"{redirect}"}}"#))
+        .ok();
+    handle.profile().ok();
+}
+
+#[test]
+fn flattrade_logs_in_with_either_reply_shape_and_either_code_name() {
+    for says_stat in [false, true] {
+        let sim = Sim::start_with(brokersim::SimOptions {
+            rate_limits: false,
+            flattrade_says_stat: says_stat,
+            ..brokersim::SimOptions::default()
+        })
+        .expect("brokersim starts");
+        let handle = Handle::new(&noren_config(&sim, "flattrade", ""));
+        let url = handle.login_url().ok()["url"].as_str().unwrap().to_owned();
+        let redirect = brokersim::browse(&url).expect("the login page redirects");
+        // The docs name the redirect's parameter request_code; running code sends code.
+        let redirect = if says_stat {
+            redirect.replace("code=", "request_code=")
+        } else {
+            redirect
+        };
+        let login = handle.login(&format!(r#"{{"redirect_url":"{redirect}"}}"#));
+        assert_eq!(login.ok()["user_id"], "NFLA01", "stat: {says_stat}");
+        handle.rms().ok();
+    }
 }

@@ -197,7 +197,7 @@ fn angel_one_never_leaks_a_secret() {
 
 #[test]
 fn noren_never_leaks_a_secret() {
-    let sim = sim();
+    let sim = sim_with_quickauth();
     let demo = NorenAccount::demo("shoonya");
     let log = log_path("noren");
     let log_keys = format!(

@@ -11,9 +11,15 @@
  *   BROKERLINK_TEST_USER_ID          the account's user id
  *   BROKERLINK_TEST_CASH             available_cash as exact JSON text ("12554.55")
  *   BROKERLINK_TEST_REFRESH          "1" when the broker supports refresh
+ *   BROKERLINK_TEST_BROWSE           set for a browser login: brokersim's path; each login
+ *                                    then opens broker_login_url's page with
+ *                                    `brokersim browse` and logs in with the redirect_url
  *
  * Prints one line per check and ends with "N passed, M failed".
  */
+/* popen and pclose, for `brokersim browse`. */
+#define _POSIX_C_SOURCE 200809L
+
 #include "brokerlink.hpp"
 
 #include <cstdio>
@@ -44,6 +50,35 @@ std::string env(const char *name)
 }
 
 bool contains(const std::string &text, const std::string &needle) { return text.find(needle) != std::string::npos; }
+
+/* Logs in as a user does: with the flow's credentials, or, for a browser
+   login, through broker_login_url's page (played by `brokersim browse`) and
+   the address it redirects to. Returns the login's JSON. */
+std::string log_in(brokerlink::Session &s)
+{
+    const char *browse = std::getenv("BROKERLINK_TEST_BROWSE");
+    if (browse == nullptr) {
+        return s.login(env("BROKERLINK_TEST_CREDENTIALS"));
+    }
+    const std::string page = s.login_url();
+    const std::string key = "\"url\":\"";
+    const auto start = page.find(key) + key.size();
+    const std::string url = page.substr(start, page.find('"', start) - start);
+    const std::string command = std::string(browse) + " browse '" + url + "'";
+    std::FILE *pipe = popen(command.c_str(), "r");
+    std::string redirect;
+    char chunk[512];
+    while (pipe != nullptr && std::fgets(chunk, sizeof chunk, pipe) != nullptr) {
+        redirect += chunk;
+    }
+    if (pipe != nullptr) {
+        pclose(pipe);
+    }
+    while (!redirect.empty() && (redirect.back() == '\n' || redirect.back() == '\r')) {
+        redirect.pop_back();
+    }
+    return s.login("{\"redirect_url\":\"" + redirect + "\"}");
+}
 
 /* Runs one check; a check fails by returning false or by throwing. */
 void check(const char *name, const std::function<bool()> &body)
@@ -80,7 +115,6 @@ std::int32_t status_thrown(const std::function<void()> &call, brokerlink::Error 
 int main()
 {
     const std::string config = env("BROKERLINK_TEST_CONFIG");
-    const std::string credentials = env("BROKERLINK_TEST_CREDENTIALS");
     const std::string bad_credentials = env("BROKERLINK_TEST_BAD_CREDENTIALS");
     const std::string user_id = "\"user_id\":\"" + env("BROKERLINK_TEST_USER_ID") + "\"";
     const std::string cash = "\"available_cash\":" + env("BROKERLINK_TEST_CASH");
@@ -100,7 +134,7 @@ int main()
     check("login, profile, rms, logout", [&] {
         brokerlink::Session s(config);
         const bool described = contains(s.description(), "\"broker\"");
-        const bool logged_in = contains(s.login(credentials), user_id);
+        const bool logged_in = contains(log_in(s), user_id);
         const bool profile = contains(s.get_profile(), user_id);
         const bool rms = contains(s.get_rms(), cash);
         const bool logged_out = contains(s.logout(), "\"logged_out\":true");
@@ -110,7 +144,7 @@ int main()
 
     check("refresh keeps the session working", [&] {
         brokerlink::Session s(config);
-        s.login(credentials);
+        log_in(s);
         if (!can_refresh) {
             return status_thrown([&] { s.refresh(); }) == BROKER_ERR_UNSUPPORTED;
         }
@@ -119,7 +153,7 @@ int main()
 
     check("an exported session resumes in another Session", [&] {
         brokerlink::Session first(config);
-        first.login(credentials);
+        log_in(first);
         const std::string state = first.session_export();
         brokerlink::Session second(config);
         return contains(second.session_import(state), user_id) && contains(second.get_rms(), cash);
@@ -141,7 +175,7 @@ int main()
 
     check("a moved-to Session works and the moved-from one is empty", [&] {
         brokerlink::Session a(config);
-        a.login(credentials);
+        log_in(a);
         brokerlink::Session b(std::move(a));
         const bool works = contains(b.get_rms(), cash);
         const bool empty = a.native_handle() == nullptr &&

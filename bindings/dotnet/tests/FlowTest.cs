@@ -29,6 +29,36 @@ internal static class FlowTest
     [DllImport("brokerlink", CallingConvention = CallingConvention.Cdecl)]
     private static extern void broker_string_free(IntPtr text);
 
+    /// <summary>
+    /// Logs in as a user does: with the flow's credentials, or, for a browser
+    /// login (BROKERLINK_TEST_BROWSE names brokersim), through LoginUrl's page
+    /// played by `brokersim browse` and the address it redirects to.
+    /// </summary>
+    private static string LogIn(Session session)
+    {
+        string browse = Environment.GetEnvironmentVariable("BROKERLINK_TEST_BROWSE");
+        if (browse == null)
+        {
+            return session.Login(Env("BROKERLINK_TEST_CREDENTIALS"));
+        }
+        string page = session.LoginUrl();
+        const string key = "\"url\":\"";
+        int start = page.IndexOf(key, StringComparison.Ordinal) + key.Length;
+        string url = page.Substring(start, page.IndexOf('"', start) - start);
+        var info = new System.Diagnostics.ProcessStartInfo(browse, "browse \"" + url + "\"")
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+        };
+        string redirect;
+        using (var process = System.Diagnostics.Process.Start(info))
+        {
+            redirect = process.StandardOutput.ReadToEnd().Trim();
+            process.WaitForExit();
+        }
+        return session.Login("{\"redirect_url\":\"" + redirect + "\"}");
+    }
+
     private static string Env(string name)
     {
         string value = Environment.GetEnvironmentVariable(name);
@@ -91,13 +121,13 @@ internal static class FlowTest
     /// own so that no stale stack slot keeps it alive, and returns its raw id.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static IntPtr AbandonedSession(string config, string credentials)
+    private static IntPtr AbandonedSession(string config)
     {
         IntPtr id = IntPtr.Zero;
         var thread = new Thread(() =>
         {
             var session = new Session(config);
-            session.Login(credentials);
+            LogIn(session);
             id = Handle(session);
         });
         thread.Start();
@@ -157,7 +187,6 @@ internal static class FlowTest
             return ExpectWrongAbi();
         }
         string config = Env("BROKERLINK_TEST_CONFIG");
-        string credentials = Env("BROKERLINK_TEST_CREDENTIALS");
         string badCredentials = Env("BROKERLINK_TEST_BAD_CREDENTIALS");
         string userId = "\"user_id\":\"" + Env("BROKERLINK_TEST_USER_ID") + "\"";
         string cash = "\"available_cash\":" + Env("BROKERLINK_TEST_CASH");
@@ -174,7 +203,7 @@ internal static class FlowTest
             using (var session = new Session(config))
             {
                 bool described = Has(session.Description, "\"broker\"");
-                bool loggedIn = Has(session.Login(credentials), userId);
+                bool loggedIn = Has(LogIn(session), userId);
                 bool profile = Has(session.GetProfile(), userId);
                 bool rms = Has(session.GetRms(), cash);
                 bool loggedOut = Has(session.Logout(), "\"logged_out\":true");
@@ -188,7 +217,7 @@ internal static class FlowTest
         {
             using (var session = new Session(config))
             {
-                session.Login(credentials);
+                LogIn(session);
                 if (!canRefresh)
                 {
                     var refused = Thrown(() => session.Refresh());
@@ -203,7 +232,7 @@ internal static class FlowTest
             using (var first = new Session(config))
             using (var second = new Session(config))
             {
-                first.Login(credentials);
+                LogIn(first);
                 return Has(second.ImportState(first.ExportState()), userId) && Has(second.GetRms(), cash);
             }
         });
@@ -230,7 +259,7 @@ internal static class FlowTest
         Check("a disposed session throws ObjectDisposedException, and disposing twice is harmless", () =>
         {
             var session = new Session(config);
-            session.Login(credentials);
+            LogIn(session);
             IntPtr id = Handle(session);
             session.Dispose();
             session.Dispose();
@@ -251,7 +280,7 @@ internal static class FlowTest
             // Each round abandons one session; the first one collected proves it.
             for (int round = 0; round < 10; round++)
             {
-                IntPtr id = AbandonedSession(config, credentials);
+                IntPtr id = AbandonedSession(config);
                 if (RawRmsStatus(id) != (int)BrokerStatus.Ok)
                 {
                     return false; // alive until collected

@@ -33,15 +33,22 @@ def config():
     return json.loads(flow("CONFIG"))
 
 
-@pytest.fixture
-def credentials():
-    return json.loads(flow("CREDENTIALS"))
+def credentials_for(session):
+    """Credentials that log `session` in, as a user gets them: the flow's, or,
+    for a browser login (BROKERLINK_TEST_BROWSE names brokersim), the address
+    that broker_login_url's page, played by `brokersim browse`, redirects to."""
+    browse = os.environ.get("BROKERLINK_TEST_BROWSE")
+    if browse is None:
+        return json.loads(flow("CREDENTIALS"))
+    url = session.login_url()["url"]
+    landed = subprocess.run([browse, "browse", url], check=True, capture_output=True, text=True)
+    return {"redirect_url": landed.stdout.strip()}
 
 
 @pytest.fixture
-def session(config, credentials):
+def session(config):
     with Session(config) as s:
-        s.login(credentials)
+        s.login(credentials_for(s))
         yield s
 
 
@@ -52,11 +59,11 @@ def test_library_matches_the_binding():
     assert brokerlink.status_name(999) == "UNKNOWN"
 
 
-def test_full_flow(config, credentials):
+def test_full_flow(config):
     user_id = flow("USER_ID")
     with Session(config) as s:
         assert s.description["broker"] == config["broker"]
-        assert s.login(credentials)["user_id"] == user_id
+        assert s.login(credentials_for(s))["user_id"] == user_id
         assert s.profile()["user_id"] == user_id
         funds = s.rms()
         # Exact: Decimal("12554.55"), never a float near it.
@@ -76,9 +83,9 @@ def test_full_flow(config, credentials):
         assert after.value.code == "NOT_LOGGED_IN"
 
 
-def test_config_and_credentials_may_be_json_text(config, credentials):
+def test_config_and_credentials_may_be_json_text(config):
     with Session(json.dumps(config)) as s:
-        assert s.login(json.dumps(credentials))["user_id"] == flow("USER_ID")
+        assert s.login(json.dumps(credentials_for(s)))["user_id"] == flow("USER_ID")
 
 
 def test_exported_state_resumes_in_another_session(session, config):

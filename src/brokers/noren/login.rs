@@ -230,4 +230,3 @@ mod tests {
         assert_eq!(expiry_from(&json!({"expires_in": "soon"}), 100), None);
     }
 }
-

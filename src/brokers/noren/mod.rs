@@ -127,7 +127,11 @@ impl Noren {
         noren.check_login_keys()?;
         // A template is filled at broker_login_url; a placeholder that can
         // never be filled is a config mistake, reported now.
-        if let Some(url) = noren.oauth_url.as_deref().filter(|u| login_page::is_template(u)) {
+        if let Some(url) = noren
+            .oauth_url
+            .as_deref()
+            .filter(|u| login_page::is_template(u))
+        {
             noren.fill_login_page(url)?;
         }
         Ok(Box::new(noren))

@@ -50,7 +50,10 @@ pub fn error_for_emsg(op: Operation, emsg: &str) -> Error {
     let has = |needle: &str| words.contains(needle);
     let auth = |message: &str| Error::new(Status::Auth, message);
     let error = if has("invalid refresh token") {
-        Error::new(Status::SessionExpired, "the refresh token was refused: log in again")
+        Error::new(
+            Status::SessionExpired,
+            "the refresh token was refused: log in again",
+        )
     } else if has("session expired") || has("invalid session key") {
         let message = if op == Operation::Refresh {
             "the refresh was refused: log in again"
@@ -74,7 +77,9 @@ pub fn error_for_emsg(op: Operation, emsg: &str) -> Error {
         auth("this account is not enabled for API access: ask the broker to enable it (or enable it in the broker's API settings)")
             .with_reason(Reason::ApiNotEnabled)
     } else if has("invalid vendor code") || has("invalid api key") {
-        auth("the vendor code or API key was refused (it may have expired): check \"vendor_code\" and \"api_secret\"")
+        auth(
+            "the vendor code or API key was refused (it may have expired): check \"vendor_code\" and \"api_secret\"",
+        )
     } else if has("invalid otp") || has("invalid totp") {
         auth(TOTP_REFUSED).with_reason(Reason::TotpRejected)
     } else if op == Operation::Login && words.is_empty() {
@@ -82,9 +87,16 @@ pub fn error_for_emsg(op: Operation, emsg: &str) -> Error {
         // emsg (PROTOCOLS.md §2.4, §8).
         auth(EMPTY_LOGIN_REFUSAL).with_reason(Reason::IpNotRegistered)
     } else {
-        let shown = if emsg.trim().is_empty() { "(no message)" } else { emsg.trim() };
-        Error::new(Status::Broker, format!("the broker reported an error: {shown}"))
-            .retryable(has("server timeout"))
+        let shown = if emsg.trim().is_empty() {
+            "(no message)"
+        } else {
+            emsg.trim()
+        };
+        Error::new(
+            Status::Broker,
+            format!("the broker reported an error: {shown}"),
+        )
+        .retryable(has("server timeout"))
     };
     error.with_broker(None, Some(emsg.trim().to_string()))
 }

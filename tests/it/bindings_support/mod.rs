@@ -32,8 +32,12 @@ pub struct Flow {
     pub name: &'static str,
     /// The config JSON, pointing at the simulator.
     pub config: String,
-    /// Credentials that log in.
+    /// Credentials that log in; empty for a browser login.
     pub credentials: String,
+    /// Whether the login happens in a browser: the programs then open
+    /// `broker_login_url`'s page with `brokersim browse` (the path in
+    /// `BROKERLINK_TEST_BROWSE`) and log in with the redirect's address.
+    pub browser_login: bool,
     /// Credentials the broker refuses with `BROKER_ERR_AUTH` and a broker code.
     pub bad_credentials: String,
     /// The account's user id, as results report it.
@@ -62,16 +66,21 @@ impl Flow {
                 u8::from(self.refresh).to_string(),
             ),
         ]
+        .into_iter()
+        .chain(self.browser_login.then(|| {
+            let brokersim =
+                library_dir().join(format!("brokersim{}", std::env::consts::EXE_SUFFIX));
+            ("BROKERLINK_TEST_BROWSE", brokersim.display().to_string())
+        }))
+        .collect()
     }
 }
 
 /// The flows every binding runs against `sim`: Angel One's MPIN + TOTP login
-/// on brokersim's demo account, and a Noren broker's password login
-/// (Shoonya's QuickAuth). Both take credentials that can be reused, which the
-/// programs need (they log in several times); Noren's OAuth codes are single
-/// use, and its OAuth flow is tested through the C ABI (tests/noren.rs).
+/// on brokersim's demo account, and a Noren broker's OAuth login (Shoonya's,
+/// the only one it has left API users since April 2026), where each login
+/// goes through the browser page as a user's does.
 pub fn flows(sim: &Sim) -> Vec<Flow> {
-    let shoonya = brokersim::NorenAccount::demo("shoonya");
     vec![
         Flow {
             name: "angelone",
@@ -81,21 +90,17 @@ pub fn flows(sim: &Sim) -> Vec<Flow> {
                 r#"{{"pin":"9999","totp_secret":"{}"}}"#,
                 crate::support::DEMO_TOTP_SECRET
             ),
+            browser_login: false,
             user_id: "D12345",
             available_cash: "12554.55",
             refresh: true,
         },
         Flow {
-            name: "noren-shoonya-password",
-            config: crate::support::quickauth_config(sim, ""),
-            credentials: format!(
-                r#"{{"password":"{}","totp_secret":"{}"}}"#,
-                shoonya.password, shoonya.totp_secret
-            ),
-            bad_credentials: format!(
-                r#"{{"password":"not-the-password","totp_secret":"{}"}}"#,
-                shoonya.totp_secret
-            ),
+            name: "noren-shoonya-oauth",
+            config: crate::support::noren_config(sim, "shoonya", ""),
+            credentials: String::new(),
+            browser_login: true,
+            bad_credentials: r#"{"code":"not-a-code-the-broker-issued"}"#.to_string(),
             user_id: "NSHO01",
             // cash 1500000000000000.00 + payin 2500.50 - marginused 3000.25
             available_cash: "1499999999999500.25",

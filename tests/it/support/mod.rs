@@ -211,6 +211,17 @@ pub fn sim() -> Sim {
     .expect("brokersim starts")
 }
 
+/// [`sim`] with Shoonya's QuickAuth still open, for the password-login
+/// tests (Shoonya closed it to API users on 2026-04-01).
+pub fn sim_with_quickauth() -> Sim {
+    Sim::start_with(SimOptions {
+        rate_limits: false,
+        shoonya_quickauth_open: true,
+        ..SimOptions::default()
+    })
+    .expect("brokersim starts")
+}
+
 /// A simulator that enforces the broker's published rate limits.
 pub fn sim_with_rate_limits() -> Sim {
     Sim::start_with(SimOptions {
