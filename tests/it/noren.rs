@@ -697,11 +697,7 @@ fn token_url_serves_every_oauth_preset_and_custom() {
         sim.noren_oauth_url("zebu"),
         sim.noren_base_url("zebu").replace("127.0.0.1", "localhost"),
     ));
-    let url = custom.login_url().ok()["url"].as_str().unwrap().to_owned();
-    let redirect = brokersim::browse(&url).expect("the login page redirects");
-    custom
-        .login(&format!(r#"{{"redirect_url":"{redirect}"}}"#))
-        .ok();
+    login_through_browser(&custom).ok();
     custom.rms().ok();
 }
 
@@ -733,10 +729,7 @@ fn oauth_url_templates_fill_their_placeholders_for_every_preset() {
         ));
         let url = handle.login_url().ok()["url"].as_str().unwrap().to_owned();
         assert_eq!(url, filled, "{preset}: nothing is appended to a template");
-        let redirect = brokersim::browse(&url).expect("the login page redirects");
-        handle
-            .login(&format!(r#"{{"redirect_url":"{redirect}"}}"#))
-            .ok();
+        login_through_browser(&handle).ok();
         handle.rms().ok();
     }
 }
@@ -764,10 +757,7 @@ fn shoonyas_investor_entry_page_works_as_a_template() {
         )),
         "{url}"
     );
-    let redirect = brokersim::browse(&url).expect("the page redirects");
-    handle
-        .login(&format!(r#"{{"redirect_url":"{redirect}"}}"#))
-        .ok();
+    login_through_browser(&handle).ok();
     handle.profile().ok();
 }
 

@@ -345,6 +345,15 @@ pub fn noren_session_with(sim: &Sim, preset: &str, extra: &str) -> Handle {
     handle
 }
 
+/// Logs `handle` in as a user of a browser login does: opens
+/// `broker_login_url`'s page with brokersim's browser and passes the address
+/// it lands on as `redirect_url`.
+pub fn login_through_browser(handle: &Handle) -> Reply {
+    let url = handle.login_url().ok()["url"].as_str().unwrap().to_owned();
+    let redirect = brokersim::browse(&url).expect("the login page redirects");
+    handle.login(&format!(r#"{{"redirect_url":"{redirect}"}}"#))
+}
+
 /// A Shoonya password-login (QuickAuth) config for the demo account, plus extra keys.
 pub fn quickauth_config(sim: &Sim, extra: &str) -> String {
     let demo = brokersim::NorenAccount::demo("shoonya");
