@@ -701,3 +701,32 @@ fn a_read_that_waited_its_turn_sends_the_tokens_current_then() {
         "the request carried the refreshed token"
     );
 }
+
+#[test]
+fn without_auto_refresh_an_expiry_of_replaced_tokens_still_repeats() {
+    // auto_refresh off: the session never refreshes by itself, but a read
+    // answered for tokens the host already replaced (here by an explicit
+    // refresh, which revokes the old ones) repeats with the current tokens.
+    let sim = Arc::new(sim());
+    let handle = Arc::new(angel_session_with(
+        &sim,
+        r#""rate_limits":"off","auto_refresh":false,"timeout_ms":15000"#,
+    ));
+    sim.clear_log();
+    sim.inject(
+        RMS,
+        Fault::Delay(Duration::from_millis(1500)),
+        FaultTimes::Next(1),
+    );
+    let reader = {
+        let handle = Arc::clone(&handle);
+        std::thread::spawn(move || handle.rms())
+    };
+    wait_for_requests(&sim, RMS, 1);
+    handle.refresh().ok();
+    reader.join().unwrap().ok();
+    assert_eq!(sim.requests_to(RMS).len(), 2);
+    // Tokens that are current and expired are reported, as before.
+    sim.expire_angel_sessions("D12345");
+    handle.rms().err(s(BROKER_ERR_SESSION_EXPIRED));
+}
