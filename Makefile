@@ -4,7 +4,7 @@ CFLAGS ?= -std=c11 -Wall -Wextra -Werror -pedantic -O2
 RELEASE := target/release
 BUILD := build
 
-.PHONY: demo test bench header lint release clean
+.PHONY: demo test soak bench header lint release clean
 
 ## Build the library, brokersim and the C examples, then run the demo against brokersim.
 demo: release $(BUILD)/quickstart $(BUILD)/noren_oauth
@@ -16,6 +16,12 @@ test:
 	# binding and packaging tests link against it: cargo build does.
 	cargo build -p brokerlink -p brokersim
 	cargo test --workspace --no-fail-fast
+
+## Soak (not part of `make test`): many threads on sessions of every broker family against an
+## in-process brokersim with forced expiries, faults and sessions freed in use, for
+## SOAK_SECONDS (default 600); prints a report and fails on any unexplained failure.
+soak:
+	cargo run --release -p brokerlink --example soak
 
 ## Run every benchmark against brokersim and write BENCHMARKS.md
 ## (BENCH_QUICK=1 for a short run; needs python3-venv and PyPI for the SDK comparison).
