@@ -241,7 +241,8 @@ impl Session {
                 Err(e) => e,
             };
             let expired = error.status == Status::SessionExpired;
-            if expired && stale_repeats < MAX_STALE_REPEATS && !self.is_current(&tokens) {
+            let replaced = expired && !self.is_current(&tokens);
+            if replaced && stale_repeats < MAX_STALE_REPEATS {
                 // Replaced while on the wire (another thread's refresh, a
                 // login, an import): not this call's expiry.
                 stale_repeats += 1;
@@ -252,7 +253,9 @@ impl Session {
                         op.name()
                     ),
                 );
-            } else if expired && self.may_refresh() && self.is_current(&tokens) {
+            } else if expired && !replaced && self.may_refresh() {
+                // Still the session's tokens: this call's own expiry (a
+                // refresh that replaces them meanwhile is joined, not repeated).
                 // The tokens this call's refresh just produced, refused on
                 // their first use without a wait in between and never
                 // accepted by the broker: another refresh would not help.
