@@ -730,3 +730,28 @@ fn without_auto_refresh_an_expiry_of_replaced_tokens_still_repeats() {
     sim.expire_angel_sessions("D12345");
     handle.rms().err(s(BROKER_ERR_SESSION_EXPIRED));
 }
+
+#[test]
+fn a_refresh_waiting_its_turn_while_a_login_replaces_the_tokens_is_not_sent() {
+    let sim = Arc::new(sim());
+    let handle = Arc::new(angel_session_with(
+        &sim,
+        r#""rate_limits":{"refresh":{"per_second":1}}"#,
+    ));
+    handle.refresh().ok();
+    sim.clear_log();
+    // Its turn is about a second away; a new login comes first.
+    let refresher = {
+        let handle = Arc::clone(&handle);
+        std::thread::spawn(move || handle.refresh())
+    };
+    std::thread::sleep(Duration::from_millis(500));
+    handle.login(&angel_credentials()).ok();
+    refresher.join().unwrap().ok();
+    assert_eq!(
+        sim.requests_to(REFRESH).len(),
+        0,
+        "the login's tokens are newer: nothing to refresh"
+    );
+    handle.rms().ok();
+}
