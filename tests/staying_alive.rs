@@ -755,3 +755,24 @@ fn a_refresh_waiting_its_turn_while_a_login_replaces_the_tokens_is_not_sent() {
     );
     handle.rms().ok();
 }
+
+#[test]
+fn a_logout_that_waited_its_turn_ends_the_tokens_current_then() {
+    let sim = Arc::new(sim());
+    let handle = Arc::new(angel_session_with(
+        &sim,
+        r#""rate_limits":{"logout":{"per_second":1},"login":{"per_second":100}}"#,
+    ));
+    handle.logout().ok();
+    handle.login(&angel_credentials()).ok();
+    // This logout's turn is about a second away; the session is refreshed
+    // first (brokersim revokes the old token).
+    let logout = {
+        let handle = Arc::clone(&handle);
+        std::thread::spawn(move || handle.logout())
+    };
+    std::thread::sleep(Duration::from_millis(500));
+    handle.refresh().ok();
+    logout.join().unwrap().ok();
+    handle.rms().err(s(BROKER_ERR_NOT_LOGGED_IN));
+}
