@@ -4,7 +4,7 @@ CFLAGS ?= -std=c11 -Wall -Wextra -Werror -pedantic -O2
 RELEASE := target/release
 BUILD := build
 
-.PHONY: demo test sdk bench header lint release clean
+.PHONY: demo test sdk soak bench header lint release clean
 
 ## Build the library, brokersim and the C examples, then run the demo against brokersim.
 demo: release $(BUILD)/quickstart $(BUILD)/noren_oauth
@@ -20,6 +20,12 @@ test:
 ## Run each broker's official Python SDK against brokersim (installs them from PyPI into target/sdk-venv).
 sdk:
 	scripts/sdk.sh
+
+## Soak (not part of `make test`): many threads on sessions of every broker family against an
+## in-process brokersim with forced expiries, faults and sessions freed in use, for
+## SOAK_SECONDS (default 600); prints a report and fails on any unexplained failure.
+soak:
+	cargo run --release -p brokerlink --example soak
 
 ## Run every benchmark against brokersim and write BENCHMARKS.md
 ## (BENCH_QUICK=1 for a short run; needs python3-venv and PyPI for the SDK comparison).

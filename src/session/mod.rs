@@ -255,21 +255,22 @@ impl Session {
                 }
                 Err(e) => e,
             };
-            if error.status == Status::SessionExpired && self.may_refresh() {
-                if !self.is_current(&tokens) {
-                    stale_repeats += 1;
-                    if stale_repeats > MAX_STALE_REPEATS {
-                        return Err(error);
-                    }
-                    self.log.log(
-                        Level::Debug,
-                        format_args!(
-                            "{}: the session was refreshed while the request was on its way; repeating",
-                            op.name()
-                        ),
-                    );
-                    continue;
-                }
+            let expired = error.status == Status::SessionExpired;
+            let replaced = expired && !self.is_current(&tokens);
+            if replaced && stale_repeats < MAX_STALE_REPEATS {
+                // Replaced while on the wire (another thread's refresh, a
+                // login, an import): not this call's expiry.
+                stale_repeats += 1;
+                self.log.log(
+                    Level::Debug,
+                    format_args!(
+                        "{}: the tokens were replaced while the request was on its way; repeating",
+                        op.name()
+                    ),
+                );
+            } else if expired && !replaced && self.may_refresh() {
+                // Still the session's tokens: this call's own expiry (a
+                // refresh that replaces them meanwhile is joined, not repeated).
                 // The tokens this call's refresh just produced, refused on
                 // their first use without a wait in between and never
                 // accepted by the broker: another refresh would not help.

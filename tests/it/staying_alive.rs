@@ -693,3 +693,78 @@ fn a_read_that_waited_its_turn_sends_the_tokens_current_then() {
         "the request carried the refreshed token"
     );
 }
+
+#[test]
+fn without_auto_refresh_an_expiry_of_replaced_tokens_still_repeats() {
+    // auto_refresh off: the session never refreshes by itself, but a read
+    // answered for tokens the host already replaced (here by an explicit
+    // refresh, which revokes the old ones) repeats with the current tokens.
+    let sim = Arc::new(sim());
+    let handle = Arc::new(angel_session_with(
+        &sim,
+        r#""rate_limits":"off","auto_refresh":false,"timeout_ms":15000"#,
+    ));
+    sim.clear_log();
+    sim.inject(
+        RMS,
+        Fault::Delay(Duration::from_millis(1500)),
+        FaultTimes::Next(1),
+    );
+    let reader = {
+        let handle = Arc::clone(&handle);
+        std::thread::spawn(move || handle.rms())
+    };
+    wait_for_requests(&sim, RMS, 1);
+    handle.refresh().ok();
+    reader.join().unwrap().ok();
+    assert_eq!(sim.requests_to(RMS).len(), 2);
+    // Tokens that are current and expired are reported, as before.
+    sim.expire_angel_sessions("D12345");
+    handle.rms().err(s(BROKER_ERR_SESSION_EXPIRED));
+}
+
+#[test]
+fn a_refresh_waiting_its_turn_while_a_login_replaces_the_tokens_is_not_sent() {
+    let sim = Arc::new(sim());
+    let handle = Arc::new(angel_session_with(
+        &sim,
+        r#""rate_limits":{"refresh":{"per_second":1}}"#,
+    ));
+    handle.refresh().ok();
+    sim.clear_log();
+    // Its turn is about a second away; a new login comes first.
+    let refresher = {
+        let handle = Arc::clone(&handle);
+        std::thread::spawn(move || handle.refresh())
+    };
+    std::thread::sleep(Duration::from_millis(500));
+    handle.login(&angel_credentials()).ok();
+    refresher.join().unwrap().ok();
+    assert_eq!(
+        sim.requests_to(REFRESH).len(),
+        0,
+        "the login's tokens are newer: nothing to refresh"
+    );
+    handle.rms().ok();
+}
+
+#[test]
+fn a_logout_that_waited_its_turn_ends_the_tokens_current_then() {
+    let sim = Arc::new(sim());
+    let handle = Arc::new(angel_session_with(
+        &sim,
+        r#""rate_limits":{"logout":{"per_second":1},"login":{"per_second":100}}"#,
+    ));
+    handle.logout().ok();
+    handle.login(&angel_credentials()).ok();
+    // This logout's turn is about a second away; the session is refreshed
+    // first (brokersim revokes the old token).
+    let logout = {
+        let handle = Arc::clone(&handle);
+        std::thread::spawn(move || handle.logout())
+    };
+    std::thread::sleep(Duration::from_millis(500));
+    handle.refresh().ok();
+    logout.join().unwrap().ok();
+    handle.rms().err(s(BROKER_ERR_NOT_LOGGED_IN));
+}
