@@ -39,6 +39,24 @@ case "$MODE" in
 esac
 [ "$(id -u)" = 0 ] || die "needs root (debootstrap, chroot and mount); run it as root or with sudo"
 
+# On exit: stop the simulators (closing their stdin stops them and removes brokersim's CA file;
+# kill what is left), and unmount anything left under the chroot. in_chroot's mounts live in a
+# private mount namespace and vanish with it, so this finds something only if a mount was made
+# by hand or leaked from an older script.
+sim_pids=() sim_fds=()
+cleanup() {
+    local fd pid mnt
+    for fd in "${sim_fds[@]}"; do exec {fd}>&-; done
+    if [ ${#sim_pids[@]} -gt 0 ]; then
+        sleep 0.5
+        for pid in "${sim_pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+    fi
+    findmnt -rno TARGET 2>/dev/null | grep "^$CHROOT/" | sort -r | while read -r mnt; do
+        umount -l "$mnt" 2>/dev/null || true
+    done
+}
+trap cleanup EXIT
+
 # Runs a command in the chroot with /proc, /dev (with /dev/pts) and this clone (at /build)
 # mounted in a private mount namespace: the mounts exist only for that command and vanish with
 # it, even when the script is killed. The environment is clean (no host CARGO_HOME, PATH...).
@@ -265,14 +283,6 @@ done
 # Z:\build\target\windows\tmp. Both stop when their stdin closes, and on exit.
 cargo build -q -p brokersim
 SIM=target/debug/brokersim
-sim_pids=() sim_fds=()
-cleanup() { # closing their stdin stops the simulators (and removes the CA file); kill what is left
-    local fd pid
-    for fd in "${sim_fds[@]}"; do exec {fd}>&-; done
-    sleep 0.5
-    for pid in "${sim_pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
-}
-trap cleanup EXIT
 start_sim() { # start_sim NAME [OPTIONS...]: the startup line in $NAME_line
     local name=$1 fifo fd
     shift
