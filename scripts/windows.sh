@@ -118,6 +118,10 @@ make_chroot() {
     fi
     # cargo in the chroot trusts what the host trusts (a TLS-inspecting proxy's CA, for one).
     cp /etc/ssl/certs/ca-certificates.crt "$CHROOT/etc/host-ca.crt"
+    # A minbase chroot has no /etc/hosts: without it "localhost" does not resolve under Wine.
+    if ! grep -qs '^127\.0\.0\.1[[:space:]].*localhost' "$CHROOT/etc/hosts"; then
+        printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' >>"$CHROOT/etc/hosts"
+    fi
 }
 
 (
