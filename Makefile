@@ -4,7 +4,7 @@ CFLAGS ?= -std=c11 -Wall -Wextra -Werror -pedantic -O2
 RELEASE := target/release
 BUILD := build
 
-.PHONY: demo test sdk soak bench header lint release clean
+.PHONY: demo test sdk soak bench header lint release clean windows test-windows
 
 ## Build the library, brokersim and the C examples, then run the demo against brokersim.
 demo: release $(BUILD)/quickstart $(BUILD)/noren_oauth
@@ -26,6 +26,16 @@ sdk:
 ## SOAK_SECONDS (default 600); prints a report and fails on any unexplained failure.
 soak:
 	cargo run --release -p brokerlink --example soak
+
+## Build brokerlink.dll for 64-bit (x86_64) and 32-bit (i686) Windows in a Debian chroot
+## made on first use (needs root), and write one package per architecture to dist/.
+windows:
+	scripts/windows.sh build
+
+## `make windows`, then test both DLLs under Wine against brokersim (tests/windows/wintest.c),
+## check their exports against the header, and run the unit tests for Windows under Wine.
+test-windows:
+	scripts/windows.sh test
 
 ## Run every benchmark against brokersim and write BENCHMARKS.md
 ## (BENCH_QUICK=1 for a short run; needs python3-venv and PyPI for the SDK comparison).
