@@ -86,6 +86,14 @@ pub(crate) trait Broker: Send + Sync + std::fmt::Debug {
     /// Whether the broker can refresh a session without a new login.
     fn can_refresh(&self) -> bool;
 
+    /// Whether these tokens can be refreshed (Zerodha: only a login that
+    /// carried a refresh token). A session refreshes by itself only when
+    /// this is true; an explicit `broker_refresh` asks [`Broker::refresh`]
+    /// anyway, which says why it cannot.
+    fn can_refresh_tokens(&self, _tokens: &Tokens) -> bool {
+        self.can_refresh()
+    }
+
     /// Reads `broker_login`'s credentials: the kinds this broker's login
     /// takes, through the shared key reader (unknown keys are refused after).
     fn credentials(&self, keys: &mut Keys) -> Result<Credentials>;
@@ -247,7 +255,10 @@ mod tests {
     fn random_states_are_fresh_hex() {
         let (a, b) = (random_state().unwrap(), random_state().unwrap());
         assert_ne!(a, b);
-        assert!(a.len() == 32 && a.bytes().all(|c| c.is_ascii_hexdigit()), "{a}");
+        assert!(
+            a.len() == 32 && a.bytes().all(|c| c.is_ascii_hexdigit()),
+            "{a}"
+        );
     }
 
     #[test]
