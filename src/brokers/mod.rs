@@ -14,6 +14,7 @@ use serde_json::Value;
 
 pub(crate) mod angelone;
 pub(crate) mod noren;
+pub(crate) mod zerodha;
 
 /// The tokens of one logged-in session.
 #[derive(Clone, Debug)]
@@ -123,6 +124,7 @@ type Constructor = fn(&mut Keys, Option<&str>) -> Result<Box<dyn Broker>>;
 const FAMILIES: &[(&str, Constructor)] = &[
     ("angelone", angelone::AngelOne::from_config),
     ("noren", noren::Noren::from_config),
+    ("zerodha", zerodha::Zerodha::from_config),
 ];
 
 /// Parses and validates a `broker_new` config: the shared settings, and the
