@@ -277,7 +277,7 @@ pub fn funds_from(data: Value, segment: FundsSegment) -> Result<Funds> {
             .collect(),
         FundsSegment::Both => ["equity", "commodity"]
             .into_iter()
-            .filter_map(|name| usable(name))
+            .filter_map(usable)
             .collect(),
     };
     if segments.is_empty() {
