@@ -268,19 +268,19 @@ impl Broker for Zerodha {
         funds_from(self.call(http, Operation::Funds, &request)?, self.segment)
     }
 
-    /// Invalidates the access token, then the refresh token if the session
-    /// has one, so that nothing the library forgets stays usable at Kite. A
-    /// token Kite no longer knows counts as invalidated.
+    /// Invalidates the refresh token if the session has one (while the
+    /// access token still authorizes the call), then the access token, so
+    /// that nothing the library forgets stays usable at Kite. A token Kite
+    /// no longer knows counts as invalidated.
     fn logout(&self, http: &Call<'_>, tokens: &Tokens) -> Result<()> {
         let already_ended = |result: Result<()>| match result {
             Err(e) if e.status == Status::SessionExpired => Ok(()),
             other => other,
         };
-        already_ended(self.invalidate(http, tokens, "access_token", &tokens.access))?;
-        match &tokens.refresh {
-            Some(refresh) => already_ended(self.invalidate(http, tokens, "refresh_token", refresh)),
-            None => Ok(()),
+        if let Some(refresh) = &tokens.refresh {
+            already_ended(self.invalidate(http, tokens, "refresh_token", refresh))?;
         }
+        already_ended(self.invalidate(http, tokens, "access_token", &tokens.access))
     }
 }
 
