@@ -170,12 +170,14 @@ impl Broker for Zerodha {
     }
 
     /// §4.7: 10 requests a second per api_key, shared by every endpoint
-    /// brokerlink calls. Reads get half each, so profile and funds together
-    /// stay within it (repeated breaches can get the app blocked).
+    /// brokerlink calls, and repeated breaches can get the app blocked. So
+    /// the budget is split: 4/s each for profile and funds, 1/s each for
+    /// login, refresh and logout; a login, eight reads and a logout fit in
+    /// one second.
     fn rate_limit(&self, op: Operation) -> RateLimit {
         match op {
-            Operation::Profile | Operation::Funds => RateLimit::new(5, 0),
-            Operation::Login | Operation::Refresh | Operation::Logout => RateLimit::new(10, 0),
+            Operation::Profile | Operation::Funds => RateLimit::new(4, 0),
+            Operation::Login | Operation::Refresh | Operation::Logout => RateLimit::new(1, 0),
         }
     }
 
