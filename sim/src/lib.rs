@@ -283,14 +283,14 @@ impl Sim {
         noren::expire_codes(&self.shared.noren);
     }
 
-    /// Zerodha's REST base URL, `http://127.0.0.1:PORT/kite` (Kite's paths follow it:
-    /// `/kite/session/token`, `/kite/user/margins`, …): the official SDK's `root`.
+    /// Zerodha's REST base URL: Kite's paths are absolute (`/session/token`, `/user/margins`,
+    /// …) as on api.kite.trade, so this equals [`Sim::base_url`]. The official SDK's `root`.
     #[must_use]
     pub fn zerodha_base_url(&self) -> String {
-        format!("{}{}", self.base_url(), zerodha::BASE_PATH)
+        self.base_url()
     }
 
-    /// Zerodha's browser login page, `http://127.0.0.1:PORT/kite/connect/login`, without query:
+    /// Zerodha's browser login page, `http://127.0.0.1:PORT/connect/login`, without query:
     /// add `?v=3&api_key=<api_key>`. It redirects at once to the app's redirect URL with
     /// `action=login&type=login&status=success&request_token=<fresh token>`; without `v=3` or
     /// with an unknown api_key it answers a 400 page.
@@ -379,7 +379,7 @@ impl Sim {
     /// "api_secret":"kambala-api-secret","api_key":"kambala-api-key"}]},"shoonya":{…},…}}`.
     /// Every preset is listed (kambala, shoonya, zebu, tradesmart, flattrade), Shoonya with its
     /// `legacy_base_url` and Flattrade with its `token_url`. Then
-    /// `"zerodha":{"base_url":"…/kite","login_url":"…/kite/connect/login","accounts":
+    /// `"zerodha":{"base_url":"…","login_url":"…/connect/login","accounts":
     /// [{"api_key":"zerodha-api-key","api_secret":"zerodha-api-secret","user_id":"ZD1234"}]}`. An HTTPS simulator's line has
     /// `https://` URLs and, after `base_url`, `"ca_file":"<path>"` ([`Sim::ca_file`]).
     #[must_use]

@@ -9,10 +9,10 @@ use brokersim::{Fault, FaultTimes, Sim, SimOptions, ZerodhaAccount};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-const SESSION: &str = "/kite/session/token";
-const RENEW: &str = "/kite/session/refresh_token";
-const PROFILE: &str = "/kite/user/profile";
-const MARGINS: &str = "/kite/user/margins";
+const SESSION: &str = "/session/token";
+const RENEW: &str = "/session/refresh_token";
+const PROFILE: &str = "/user/profile";
+const MARGINS: &str = "/user/margins";
 
 fn sha256_hex(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))

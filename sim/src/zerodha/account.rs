@@ -38,7 +38,7 @@ pub struct ZerodhaAccount {
 
 impl ZerodhaAccount {
     /// The fixed demo account: API key `zerodha-api-key`, API secret `zerodha-api-secret`, user
-    /// `ZD1234` (`Kite Demo`, `kite.demo@example.com`), redirect URL `/kite/callback` (the
+    /// `ZD1234` (`Kite Demo`, `kite.demo@example.com`), redirect URL `/connect/callback` (the
     /// simulator's own callback page), no refresh token, and the margins of
     /// PROTOCOLS.md §4.4's mock with its float noise (`99725.05000000002`) and a `-0`.
     #[must_use]
@@ -50,7 +50,7 @@ impl ZerodhaAccount {
             user_name: "Kite Demo".to_owned(),
             user_shortname: "Demo".to_owned(),
             email: "kite.demo@example.com".to_owned(),
-            redirect_url: "/kite/callback".to_owned(),
+            redirect_url: "/connect/callback".to_owned(),
             refresh_tokens: false,
             reusable_request_token: None,
             margins: demo_margins(),

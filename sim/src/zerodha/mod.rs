@@ -1,7 +1,9 @@
-//! Zerodha Kite Connect v3 (PROTOCOLS.md §4) under paths starting with [`PATH_PREFIX`]: the
-//! REST base is `/kite` (Kite's own paths after it: `/kite/session/token`, `/kite/user/profile`,
-//! …), the browser login page `/kite/connect/login`, and the demo account's redirect page
-//! `/kite/callback`.
+//! Zerodha Kite Connect v3 (PROTOCOLS.md §4) at Kite's own absolute paths, which start with one
+//! of [`PATH_PREFIXES`]: the REST calls at the simulator's root (`/session/token`,
+//! `/user/profile`, `/user/margins`, …), the browser login page at `/connect/login` (as on
+//! kite.zerodha.com) and the demo account's redirect page at `/connect/callback`. The root,
+//! not a folder of it, because the official SDK joins its root URL with absolute paths
+//! (`urljoin(root, "/session/token")`): a base URL with a path would lose it.
 //!
 //! An API request is checked in order: the route and method, `X-Kite-Version: 3`, the rate
 //! limit (10 a second per api_key over every endpoint, §4.7), then the call itself
@@ -26,12 +28,15 @@ use crate::locked::lock;
 use crate::options::SimOptions;
 use crate::rate_limit::Limit;
 
-/// Every Kite path starts with this.
-pub(crate) const PATH_PREFIX: &str = "/kite/";
-/// The REST base's path.
-pub(crate) const BASE_PATH: &str = "/kite";
+/// Every Kite path starts with one of these (no other family's does).
+const PATH_PREFIXES: [&str; 3] = ["/session/", "/user/", "/connect/"];
 /// The browser login page's path.
-pub(crate) const LOGIN_PATH: &str = "/kite/connect/login";
+pub(crate) const LOGIN_PATH: &str = "/connect/login";
+
+/// Whether `path` is one of Kite's.
+pub(crate) fn owns(path: &str) -> bool {
+    PATH_PREFIXES.iter().any(|prefix| path.starts_with(prefix))
+}
 /// How long a request token lives: "only a couple of minutes" (PROTOCOLS.md §4.1).
 pub(crate) const REQUEST_TOKEN_TTL: Duration = Duration::from_secs(120);
 /// Kite's limit for every endpoint brokerlink calls (§4.7), counted per api_key.
@@ -60,30 +65,30 @@ pub(crate) struct Context {
 /// One Kite route.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Route {
-    /// `GET /kite/connect/login`
+    /// `GET /connect/login`
     LoginPage,
-    /// `GET /kite/callback`
+    /// `GET /connect/callback`
     Callback,
-    /// `POST /kite/session/token`
+    /// `POST /session/token`
     Exchange,
-    /// `DELETE /kite/session/token`
+    /// `DELETE /session/token`
     Invalidate,
-    /// `POST /kite/session/refresh_token`
+    /// `POST /session/refresh_token`
     Renew,
-    /// `GET /kite/user/profile`
+    /// `GET /user/profile`
     Profile,
-    /// `GET /kite/user/margins[/<segment>]`
+    /// `GET /user/margins[/<segment>]`
     Margins,
 }
 
 impl Route {
-    /// The route of a method and path (after [`BASE_PATH`]); `Err` with the allowed method when
+    /// The route of a method and path; `Err` with the allowed method when
     /// only the method is wrong.
     fn find(method: &str, path: &str) -> Option<Result<Route, &'static str>> {
         let only = |wanted: &str, route: Route| (method == wanted).then_some(route);
         let (allowed, route) = match path {
             "/connect/login" => ("GET", only("GET", Route::LoginPage)),
-            "/callback" => ("GET", only("GET", Route::Callback)),
+            "/connect/callback" => ("GET", only("GET", Route::Callback)),
             "/session/token" => (
                 "POST, DELETE",
                 only("POST", Route::Exchange).or(only("DELETE", Route::Invalidate)),
@@ -105,7 +110,7 @@ pub(crate) fn handle(
     options: &SimOptions,
     request: &Request,
 ) -> Response {
-    let path = request.path.strip_prefix(BASE_PATH).unwrap_or("");
+    let path = request.path.as_str();
     let route = match Route::find(&request.method, path) {
         Some(Ok(route)) => route,
         Some(Err(allowed)) => return Response::html_error(405).with_header("Allow", allowed),

@@ -6,7 +6,7 @@ use crate::zerodha::Context;
 use crate::zerodha::state::ZerodhaState;
 use crate::zerodha::wire::{param, parse_form, percent_encode};
 
-/// `GET /kite/connect/login?v=3&api_key=<api_key>` (PROTOCOLS.md §4.1): there is no form to fill
+/// `GET /connect/login?v=3&api_key=<api_key>` (PROTOCOLS.md §4.1): there is no form to fill
 /// in; a registered app gets `302` to its redirect URL with
 /// `action=login&type=login&status=success&request_token=<fresh token>` (plus
 /// `redirect_params`, decoded, when given); without `v=3` or with an unknown api_key, a 400 page.
@@ -52,7 +52,7 @@ pub(crate) fn login(zerodha: &mut ZerodhaState, request: &Request, context: &Con
     .with_header("Location", &location)
 }
 
-/// `GET /kite/callback?…&request_token=…`: shows the request token to a person logging in by
+/// `GET /connect/callback?…&request_token=…`: shows the request token to a person logging in by
 /// hand; 400 without one.
 pub(crate) fn callback(request: &Request) -> Response {
     let query = parse_form(request.query.as_deref().unwrap_or(""));

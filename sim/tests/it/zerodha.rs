@@ -32,7 +32,7 @@ fn kite(
             "application/x-www-form-urlencoded".to_owned(),
         ));
     }
-    call(sim, method, &format!("/kite{target}"), &headers, form)
+    call(sim, method, target, &headers, form)
 }
 
 fn exchange_form(account: &ZerodhaAccount, request_token: &str) -> String {
@@ -89,7 +89,7 @@ fn the_login_page_redirects_with_a_request_token_that_exchanges_once() {
     let url = format!("{}?v=3&api_key={}", sim.zerodha_login_url(), demo.api_key);
     let location = location_of(&sim, &url);
     let prefix = format!(
-        "{}/kite/callback?action=login&type=login&status=success&request_token=",
+        "{}/connect/callback?action=login&type=login&status=success&request_token=",
         sim.base_url()
     );
     let token = location.strip_prefix(&prefix).expect(&location).to_owned();
@@ -209,7 +209,7 @@ fn the_exchange_checks_checksum_api_key_expiry_and_parameters() {
     let json_body = call(
         &sim,
         "POST",
-        "/kite/session/token",
+        "/session/token",
         &[
             ("X-Kite-Version".into(), "3".into()),
             ("Content-Type".into(), "application/json".into()),
@@ -233,7 +233,7 @@ fn every_api_call_needs_x_kite_version_3() {
         if let Some(version) = version {
             headers.push(("X-Kite-Version".into(), version.into()));
         }
-        let reply = call(&sim, "GET", "/kite/user/profile", &headers, "");
+        let reply = call(&sim, "GET", "/user/profile", &headers, "");
         assert_eq!(reply.status, 400, "{version:?}");
         assert_eq!(reply.json()["error_type"], "InputException");
     }
@@ -272,7 +272,7 @@ fn profile_and_margins_need_the_token_header_of_a_live_session() {
     let bearer = call(
         &sim,
         "GET",
-        "/kite/user/profile",
+        "/user/profile",
         &[
             ("X-Kite-Version".into(), "3".into()),
             ("Authorization".into(), format!("Bearer {access}")),
@@ -464,5 +464,9 @@ fn the_startup_line_lists_zerodha() {
                 "user_id": "ZD1234"}]
         })
     );
-    assert_eq!(sim.zerodha_base_url(), format!("{}/kite", sim.base_url()));
+    assert_eq!(sim.zerodha_base_url(), sim.base_url());
+    assert_eq!(
+        sim.zerodha_login_url(),
+        format!("{}/connect/login", sim.base_url())
+    );
 }
