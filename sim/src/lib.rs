@@ -27,7 +27,10 @@
 //! The demo accounts are registered unless [`SimOptions::demo_accounts`] is off: Angel One's
 //! ([`AngelAccount::demo`]: API key `demo-api-key`, client code `D12345`, MPIN `1234`, TOTP
 //! secret `JBSWY3DPEHPK3PXP`) and one per Noren preset ([`NorenAccount::demo`], e.g. user
-//! `NKAM01` with client id `kambala-client` and secret `kambala-secret` at Kambala).
+//! `NKAM01` with client id `kambala-client` and secret `kambala-secret` at Kambala), and Zerodha's
+//! ([`ZerodhaAccount::demo`]: api_key `zerodha-api-key`, api_secret `zerodha-api-secret`, user
+//! `ZD1234`). Kite's paths are served at the root, as on api.kite.trade
+//! ([`Sim::zerodha_base_url`]), its login page at [`Sim::zerodha_login_url`].
 //!
 //! Noren presets live under `/noren/<preset>/`: [`Sim::noren_base_url`] gives a preset's REST
 //! base, [`Sim::noren_oauth_url`] its browser login page (which redirects at once with a fresh
