@@ -9,6 +9,7 @@ BUILD := build
 ## Build the library, brokersim and the C examples, then run the demo against brokersim.
 demo: release $(BUILD)/quickstart $(BUILD)/noren_oauth
 	scripts/demo.sh
+demo: $(BUILD)/zerodha_login
 
 ## Run every test: Rust unit and integration tests, the header check, C programs under valgrind.
 test:

@@ -56,9 +56,32 @@ done
 wait "$noren_pid"
 
 echo
-echo "### The same normalized funds fields from both brokers"
-for broker in angel noren; do
+echo "### Zerodha Kite Connect (browser login, request_token exchange) against brokersim"
+coproc ZERODHA {
+    BROKERLINK_ZERODHA_BASE_URL="$base_url" \
+    BROKERLINK_ZERODHA_OAUTH_URL="$base_url/connect/login" \
+        build/zerodha_login
+}
+zerodha_pid=$ZERODHA_PID
+exec {zerodha_out}<&"${ZERODHA[0]}" {zerodha_in}>&"${ZERODHA[1]}"
+while IFS= read -r out <&"$zerodha_out"; do
+    echo "$out"
+    case "$out" in
+        login_url:*)
+            redirect=$(target/release/brokersim browse "${out#login_url: }")
+            echo "(browser) landed on $redirect"
+            echo "$redirect" >&"$zerodha_in"
+            ;;
+        "== rms: OK") rms_next=1 ;;
+        *) if [ -n "${rms_next:-}" ]; then echo "$out" >"$workdir/zerodha.rms"; rms_next=""; fi ;;
+    esac
+done
+wait "$zerodha_pid"
+
+echo
+echo "### The same normalized funds fields from every broker"
+for broker in angel noren zerodha; do
     file="$workdir/$broker.rms"
     [ "$broker" = angel ] && sed -n '/^== rms: OK/{n;p;q}' "$workdir/angel.out" >"$file"
-    printf '%-6s %s\n' "$broker" "$(sed 's/,"raw".*/}/' "$file")"
+    printf '%-7s %s\n' "$broker" "$(sed 's/,"raw".*/}/' "$file")"
 done

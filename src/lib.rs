@@ -57,6 +57,11 @@ pub mod fuzzing {
         funds_from as noren_funds_from, parse_reply as noren_parse_reply,
         profile_from as noren_profile_from,
     };
+    pub use crate::brokers::zerodha::{
+        FundsSegment as ZerodhaFundsSegment, error_for as zerodha_error_for,
+        funds_from as zerodha_funds_from, parse_reply as zerodha_parse_reply,
+        profile_from as zerodha_profile_from, tokens_from as zerodha_tokens_from,
+    };
     pub use crate::config::{Credentials, Redirect, TotpInput};
     pub use crate::http::{Response, classify_non_json};
     pub use crate::operation::Operation;

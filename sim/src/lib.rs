@@ -1,7 +1,7 @@
 //! `brokersim`: an offline simulator of Indian brokers' REST APIs.
 //!
-//! It serves the Angel One SmartAPI endpoints and the Noren OMS family's (Kambala, Shoonya, Zebu,
-//! Tradesmart, Flattrade) over plain HTTP on a local port (or HTTPS, see [`SimOptions::tls`]), checking requests the way the brokers
+//! It serves the Angel One SmartAPI endpoints, the Noren OMS family's (Kambala, Shoonya, Zebu,
+//! Tradesmart, Flattrade) and Zerodha Kite Connect's over plain HTTP on a local port (or HTTPS, see [`SimOptions::tls`]), checking requests the way the brokers
 //! do (headers, MPIN, TOTP, OAuth codes and checksums, tokens, rate limits) and answering in the
 //! brokers' shapes. It is used in-process by `brokerlink`'s tests, as the `brokersim` binary by
 //! its demo, and by anyone developing against these brokers offline.
@@ -27,7 +27,10 @@
 //! The demo accounts are registered unless [`SimOptions::demo_accounts`] is off: Angel One's
 //! ([`AngelAccount::demo`]: API key `demo-api-key`, client code `D12345`, MPIN `1234`, TOTP
 //! secret `JBSWY3DPEHPK3PXP`) and one per Noren preset ([`NorenAccount::demo`], e.g. user
-//! `NKAM01` with client id `kambala-client` and secret `kambala-secret` at Kambala).
+//! `NKAM01` with client id `kambala-client` and secret `kambala-secret` at Kambala), and Zerodha's
+//! ([`ZerodhaAccount::demo`]: api_key `zerodha-api-key`, api_secret `zerodha-api-secret`, user
+//! `ZD1234`). Kite's paths are served at the root, as on api.kite.trade
+//! ([`Sim::zerodha_base_url`]), its login page at [`Sim::zerodha_login_url`].
 //!
 //! Noren presets live under `/noren/<preset>/`: [`Sim::noren_base_url`] gives a preset's REST
 //! base, [`Sim::noren_oauth_url`] its browser login page (which redirects at once with a fresh
@@ -65,6 +68,7 @@ mod state;
 mod time;
 mod tls;
 mod totp;
+mod zerodha;
 
 use std::fmt;
 use std::io;
@@ -78,6 +82,7 @@ pub use log::LoggedRequest;
 pub use noren::{NorenAccount, PasswordState};
 pub use options::SimOptions;
 pub use tls::{SimTls, TlsVersions};
+pub use zerodha::ZerodhaAccount;
 
 use server::Server;
 use state::Shared;
@@ -133,6 +138,7 @@ impl Sim {
             for preset in noren::Preset::ALL {
                 sim.add_noren_account(NorenAccount::demo(preset.name()));
             }
+            sim.add_zerodha_account(ZerodhaAccount::demo());
         }
         Ok(sim)
     }
@@ -280,6 +286,56 @@ impl Sim {
         noren::expire_codes(&self.shared.noren);
     }
 
+    /// Zerodha's REST base URL: Kite's paths are absolute (`/session/token`, `/user/margins`,
+    /// …) as on api.kite.trade, so this equals [`Sim::base_url`]. The official SDK's `root`.
+    #[must_use]
+    pub fn zerodha_base_url(&self) -> String {
+        self.base_url()
+    }
+
+    /// Zerodha's browser login page, `http://127.0.0.1:PORT/connect/login`, without query:
+    /// add `?v=3&api_key=<api_key>`. It redirects at once to the app's redirect URL with
+    /// `action=login&type=login&status=success&request_token=<fresh token>`; without `v=3` or
+    /// with an unknown api_key it answers a 400 page.
+    #[must_use]
+    pub fn zerodha_login_url(&self) -> String {
+        format!("{}{}", self.base_url(), zerodha::LOGIN_PATH)
+    }
+
+    /// Registers a Zerodha account, replacing the account with the same user id. A
+    /// `redirect_url` starting with `/` is made absolute with [`Sim::base_url`].
+    pub fn add_zerodha_account(&self, account: ZerodhaAccount) {
+        zerodha::add_account(&self.shared.zerodha, account, &self.base_url());
+    }
+
+    /// Replaces the data `GET /user/margins` returns for `user_id` (ignored for an unknown user).
+    pub fn set_zerodha_margins(&self, user_id: &str, margins: serde_json::Value) {
+        zerodha::set_margins(&self.shared.zerodha, user_id, margins);
+    }
+
+    /// Mints a request token exactly as the login page does for the app `api_key`: fresh,
+    /// single use, valid for two minutes. `None` for an unknown api_key.
+    #[must_use]
+    pub fn zerodha_request_token(&self, api_key: &str) -> Option<String> {
+        zerodha::mint_request_token(&self.shared.zerodha, api_key)
+    }
+
+    /// Makes every access token of `user_id` expire now (`TokenException` from then on).
+    /// Refresh tokens stay valid.
+    pub fn expire_zerodha_sessions(&self, user_id: &str) {
+        zerodha::expire_sessions(&self.shared.zerodha, user_id);
+    }
+
+    /// Makes every refresh token of `user_id` expire now.
+    pub fn expire_zerodha_refresh_tokens(&self, user_id: &str) {
+        zerodha::expire_refresh_tokens(&self.shared.zerodha, user_id);
+    }
+
+    /// Makes every unused Zerodha request token expire now.
+    pub fn expire_zerodha_request_tokens(&self) {
+        zerodha::expire_request_tokens(&self.shared.zerodha);
+    }
+
     /// Queues `fault` for requests to `path` (without query, e.g.
     /// `"/rest/secure/angelbroking/user/v1/getRMS"` or `"/noren/zebu/NorenWClientAPI/Limits"`),
     /// or to any path with `"*"`. Faults for one path apply in the order injected; `"*"` faults
@@ -325,7 +381,9 @@ impl Sim {
     /// "password":"Passw0rd!","totp_secret":"JBSWY3DPEHPK3PXP","vendor_code":"NKAM01_U",
     /// "api_secret":"kambala-api-secret","api_key":"kambala-api-key"}]},"shoonya":{…},…}}`.
     /// Every preset is listed (kambala, shoonya, zebu, tradesmart, flattrade), Shoonya with its
-    /// `legacy_base_url` and Flattrade with its `token_url`. An HTTPS simulator's line has
+    /// `legacy_base_url` and Flattrade with its `token_url`. Then
+    /// `"zerodha":{"base_url":"…","login_url":"…/connect/login","accounts":
+    /// [{"api_key":"zerodha-api-key","api_secret":"zerodha-api-secret","user_id":"ZD1234"}]}`. An HTTPS simulator's line has
     /// `https://` URLs and, after `base_url`, `"ca_file":"<path>"` ([`Sim::ca_file`]).
     #[must_use]
     pub fn startup_line(&self) -> String {
@@ -344,12 +402,18 @@ impl Sim {
         let ca_file = self
             .ca_file()
             .map(|path| path.to_string_lossy().into_owned());
+        let zerodha_line = startup::ZerodhaLine {
+            base_url: self.zerodha_base_url(),
+            login_url: self.zerodha_login_url(),
+            accounts: zerodha::accounts(&self.shared.zerodha),
+        };
         startup::startup_line(
             &base_url,
             ca_file.as_deref(),
             &self.angel_base_url(),
             &angel::accounts(&self.shared.angel),
             &noren_lines,
+            &zerodha_line,
         )
     }
 }

@@ -6,6 +6,7 @@ use serde::ser::{SerializeMap, Serializer};
 
 use crate::angel::AngelAccount;
 use crate::noren::NorenAccount;
+use crate::zerodha::ZerodhaAccount;
 
 /// The CLI's startup line (field order is the output order).
 #[derive(Serialize)]
@@ -16,6 +17,7 @@ struct StartupLine<'a> {
     ca_file: Option<&'a str>,
     angelone: AngelStartup<'a>,
     noren: NorenStartup<'a>,
+    zerodha: ZerodhaStartup<'a>,
 }
 
 /// The Angel One part of the startup line.
@@ -114,6 +116,32 @@ struct NorenCredentials<'a> {
     api_key: &'a str,
 }
 
+/// Zerodha's URLs and accounts, as [`Sim::startup_line`](crate::Sim::startup_line) lists them.
+pub(crate) struct ZerodhaLine {
+    /// The REST base URL (the SDK's root).
+    pub(crate) base_url: String,
+    /// The browser login page's URL, without query.
+    pub(crate) login_url: String,
+    /// The registered accounts.
+    pub(crate) accounts: Vec<ZerodhaAccount>,
+}
+
+/// The serialized form of a [`ZerodhaLine`] (field order is the output order).
+#[derive(Serialize)]
+struct ZerodhaStartup<'a> {
+    base_url: &'a str,
+    login_url: &'a str,
+    accounts: Vec<ZerodhaCredentials<'a>>,
+}
+
+/// What a client needs to log in to one Zerodha account.
+#[derive(Serialize)]
+struct ZerodhaCredentials<'a> {
+    api_key: &'a str,
+    api_secret: &'a str,
+    user_id: &'a str,
+}
+
 /// The startup line: the simulator's version, base URL, CA file (HTTPS only) and, per broker
 /// family, its base URL and accounts. Broker families are keys (`"angelone"`, `"noren"`), so more
 /// can be added.
@@ -123,6 +151,7 @@ pub(crate) fn startup_line(
     angel_base_url: &str,
     angel_accounts: &[AngelAccount],
     noren: &[NorenPresetLine],
+    zerodha: &ZerodhaLine,
 ) -> String {
     let line = StartupLine {
         brokersim: env!("CARGO_PKG_VERSION"),
@@ -141,6 +170,19 @@ pub(crate) fn startup_line(
                 .collect(),
         },
         noren: NorenStartup(noren),
+        zerodha: ZerodhaStartup {
+            base_url: &zerodha.base_url,
+            login_url: &zerodha.login_url,
+            accounts: zerodha
+                .accounts
+                .iter()
+                .map(|a| ZerodhaCredentials {
+                    api_key: &a.api_key,
+                    api_secret: &a.api_secret,
+                    user_id: &a.user_id,
+                })
+                .collect(),
+        },
     };
     // Serializing structs of strings cannot fail.
     serde_json::to_string(&line).unwrap_or_default()

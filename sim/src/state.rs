@@ -12,6 +12,7 @@ use crate::locked::lock;
 use crate::log::{EntryId, LoggedRequest, RequestLog};
 use crate::noren::NorenState;
 use crate::options::SimOptions;
+use crate::zerodha::ZerodhaState;
 
 /// A callback told about every request once its status is known.
 pub(crate) type RequestListener = Arc<dyn Fn(&LoggedRequest) + Send + Sync>;
@@ -35,6 +36,8 @@ pub(crate) struct Shared {
     pub(crate) angel: Mutex<AngelState>,
     /// Noren accounts, codes and sessions.
     pub(crate) noren: Mutex<NorenState>,
+    /// Zerodha accounts, request tokens and sessions.
+    pub(crate) zerodha: Mutex<ZerodhaState>,
     /// Set when the simulator stops; every thread checks it at least every poll interval.
     stopping: AtomicBool,
     /// Told about each answered request (the CLI's `--verbose`).
@@ -49,6 +52,7 @@ impl Shared {
             state: Mutex::new(State::default()),
             angel: Mutex::default(),
             noren: Mutex::default(),
+            zerodha: Mutex::default(),
             stopping: AtomicBool::new(false),
             listener: Mutex::new(None),
         }

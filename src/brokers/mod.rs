@@ -14,6 +14,7 @@ use serde_json::Value;
 
 pub(crate) mod angelone;
 pub(crate) mod noren;
+pub(crate) mod zerodha;
 
 /// The tokens of one logged-in session.
 #[derive(Clone, Debug)]
@@ -86,6 +87,14 @@ pub(crate) trait Broker: Send + Sync + std::fmt::Debug {
     /// Whether the broker can refresh a session without a new login.
     fn can_refresh(&self) -> bool;
 
+    /// Whether these tokens can be refreshed (Zerodha: only a login that
+    /// carried a refresh token). A session refreshes by itself only when
+    /// this is true; an explicit `broker_refresh` asks [`Broker::refresh`]
+    /// anyway, which says why it cannot.
+    fn can_refresh_tokens(&self, _tokens: &Tokens) -> bool {
+        self.can_refresh()
+    }
+
     /// Reads `broker_login`'s credentials: the kinds this broker's login
     /// takes, through the shared key reader (unknown keys are refused after).
     fn credentials(&self, keys: &mut Keys) -> Result<Credentials>;
@@ -115,6 +124,7 @@ type Constructor = fn(&mut Keys, Option<&str>) -> Result<Box<dyn Broker>>;
 const FAMILIES: &[(&str, Constructor)] = &[
     ("angelone", angelone::AngelOne::from_config),
     ("noren", noren::Noren::from_config),
+    ("zerodha", zerodha::Zerodha::from_config),
 ];
 
 /// Parses and validates a `broker_new` config: the shared settings, and the

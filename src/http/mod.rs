@@ -29,6 +29,8 @@ pub(crate) enum Method {
     Get,
     /// POST with a body.
     Post,
+    /// DELETE, its parameters in the URL's query (Zerodha's logout).
+    Delete,
 }
 
 /// One request, as a broker module builds it. Header values and the body are
@@ -160,6 +162,7 @@ impl Transport {
         let method = match request.method {
             Method::Get => reqwest::Method::GET,
             Method::Post => reqwest::Method::POST,
+            Method::Delete => reqwest::Method::DELETE,
         };
         let mut builder = self.client.request(method, &request.url).timeout(remaining);
         for (name, value) in &request.headers {
@@ -294,5 +297,47 @@ mod tests {
         grow(&mut body);
         assert!(body.capacity() >= before * 2);
         assert!(body.iter().skip(1).all(|&b| b == 1));
+    }
+
+    #[test]
+    fn delete_requests_go_out_as_delete_with_their_query() {
+        use std::io::{BufRead, BufReader, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!(
+            "http://{}/session/token?a=1",
+            listener.local_addr().unwrap()
+        );
+        let server = std::thread::spawn(move || {
+            let (stream, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(stream);
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            let mut header = String::new();
+            while reader.read_line(&mut header).unwrap() > 2 {
+                header.clear();
+            }
+            reader
+                .get_mut()
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+                .unwrap();
+            line
+        });
+        let transport =
+            Transport::new(Duration::from_secs(5), &TransportConfig::default()).unwrap();
+        let request = Request {
+            method: Method::Delete,
+            url,
+            headers: Vec::new(),
+            body: None,
+        };
+        let response = transport.call(false).send(&request).unwrap();
+        assert_eq!(
+            (response.status, response.body.as_slice()),
+            (200, &b"{}"[..])
+        );
+        assert_eq!(
+            server.join().unwrap(),
+            "DELETE /session/token?a=1 HTTP/1.1\r\n"
+        );
     }
 }

@@ -231,7 +231,7 @@ impl Session {
     fn read<T>(&self, op: Operation, read: impl Fn(&Call<'_>, &Tokens) -> Result<T>) -> Result<T> {
         let call = self.call();
         let tokens = self.current()?;
-        if self.may_refresh() && expires_within(&tokens, REFRESH_AHEAD) {
+        if self.may_refresh(&tokens) && expires_within(&tokens, REFRESH_AHEAD) {
             match self.refreshed_after(&tokens, &call, false) {
                 Ok(_) => {}
                 // A failed early refresh is harmless while the token still works.
@@ -268,7 +268,7 @@ impl Session {
                         op.name()
                     ),
                 );
-            } else if expired && !replaced && self.may_refresh() {
+            } else if expired && !replaced && self.may_refresh(&tokens) {
                 // Still the session's tokens: this call's own expiry (a
                 // refresh that replaces them meanwhile is joined, not repeated).
                 // The tokens this call's refresh just produced, refused on
@@ -315,8 +315,9 @@ impl Session {
         self.http.call(self.log.enabled(Level::Error))
     }
 
-    fn may_refresh(&self) -> bool {
-        self.policy.auto_refresh && self.broker.can_refresh()
+    /// Whether a read may refresh `tokens` by itself.
+    fn may_refresh(&self, tokens: &Tokens) -> bool {
+        self.policy.auto_refresh && self.broker.can_refresh_tokens(tokens)
     }
 
     /// Where the broker gave no expiry, assume the session ends at the
@@ -423,5 +424,90 @@ mod tests {
         let limited = Error::new(Status::RateLimited, "x");
         assert!(backoff(1, &limited) >= Duration::from_millis(500));
         assert!(backoff(1, &limited) < Duration::from_millis(1000));
+    }
+
+    /// A broker that refreshes only tokens that carry a refresh token, and
+    /// whose session has always expired; it counts the refreshes asked of it.
+    #[derive(Debug, Default)]
+    struct RefreshOnlyWithToken {
+        refreshes: Arc<std::sync::atomic::AtomicU32>,
+    }
+
+    impl Broker for RefreshOnlyWithToken {
+        fn name(&self) -> &'static str {
+            "fake"
+        }
+        fn describe(&self) -> Value {
+            Value::Null
+        }
+        fn base_url(&self) -> &str {
+            "http://127.0.0.1:9"
+        }
+        fn login_url(&self, _: &Call<'_>) -> Result<String> {
+            Ok(String::new())
+        }
+        fn rate_limit(&self, _: Operation) -> crate::pacing::RateLimit {
+            crate::pacing::RateLimit::NONE
+        }
+        fn can_refresh(&self) -> bool {
+            true
+        }
+        fn can_refresh_tokens(&self, tokens: &Tokens) -> bool {
+            tokens.refresh.is_some()
+        }
+        fn credentials(&self, _: &mut crate::config::Keys) -> Result<crate::config::Credentials> {
+            Err(Error::invalid_argument("none"))
+        }
+        fn login(&self, _: &Call<'_>, _: &crate::config::Credentials) -> Result<Tokens> {
+            Err(Error::invalid_argument("none"))
+        }
+        fn refresh(&self, _: &Call<'_>, _: &Tokens) -> Result<Tokens> {
+            self.refreshes
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Err(Error::new(Status::Unsupported, "no refresh token"))
+        }
+        fn profile(&self, _: &Call<'_>, _: &Tokens) -> Result<Profile> {
+            Err(Error::new(Status::SessionExpired, "expired"))
+        }
+        fn funds(&self, _: &Call<'_>, _: &Tokens) -> Result<Funds> {
+            Err(Error::new(Status::SessionExpired, "expired"))
+        }
+        fn logout(&self, _: &Call<'_>, _: &Tokens) -> Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn reads_refresh_by_themselves_only_tokens_the_broker_can_refresh() {
+        let mut session = Session::new(
+            r#"{"broker":"angelone","api_key":"k","client_code":"C1","local_ip":"127.0.0.1","mac_address":"00:00:00:00:00:00","log_level":"off"}"#,
+        )
+        .unwrap();
+        let broker = RefreshOnlyWithToken::default();
+        let refreshes = Arc::clone(&broker.refreshes);
+        let refreshed = || refreshes.load(std::sync::atomic::Ordering::SeqCst) > 0;
+        session.broker = Box::new(broker);
+        let tokens = |refresh: Option<&str>| Tokens {
+            access: crate::secret::Secret::new("a"),
+            refresh: refresh.map(crate::secret::Secret::new),
+            feed: None,
+            user_id: "C1".into(),
+            account_id: None,
+            style: crate::brokers::TokenStyle::Bearer,
+            // Expired: a read would refresh first if it may.
+            expires_at: Some(unix_now() - 10),
+        };
+        *session.lock() = Some(Arc::new(tokens(None)));
+        let error = session.funds().unwrap_err();
+        assert_eq!(error.status, Status::SessionExpired, "{error:?}");
+        assert!(!refreshed(), "no refresh was asked for");
+        // An explicit refresh asks the broker, which says why it cannot.
+        assert_eq!(session.refresh().unwrap_err().status, Status::Unsupported);
+        assert!(refreshed());
+
+        refreshes.store(0, std::sync::atomic::Ordering::SeqCst);
+        *session.lock() = Some(Arc::new(tokens(Some("r"))));
+        session.funds().unwrap_err();
+        assert!(refreshed(), "tokens with a refresh token are refreshed");
     }
 }

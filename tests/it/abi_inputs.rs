@@ -119,7 +119,7 @@ fn unknown_and_missing_keys_are_named() {
         reply.err(INVALID_ARGUMENT)["message"],
         "config key \"broker\" is missing"
     );
-    let (reply, _) = new_session(r#"{"broker":"zerodha","api_key":"k","client_code":"C"}"#);
+    let (reply, _) = new_session(r#"{"broker":"no-such-broker","api_key":"k","client_code":"C"}"#);
     assert!(
         reply.err(INVALID_ARGUMENT)["message"]
             .as_str()

@@ -28,3 +28,4 @@ mod secrets;
 mod session_state;
 mod staying_alive;
 mod tls;
+mod zerodha;

@@ -17,3 +17,4 @@ mod refusals;
 mod robustness;
 mod server;
 mod tls;
+mod zerodha;

@@ -106,7 +106,33 @@ pub fn flows(sim: &Sim) -> Vec<Flow> {
             available_cash: "1499999999999500.25",
             refresh: false,
         },
+        zerodha_flow(sim),
     ]
+}
+
+/// Zerodha's browser login, with an app whose request token brokersim
+/// accepts again and again (`ZerodhaAccount::reusable_request_token`), since
+/// the programs log in several times and Kite's tokens are single-use.
+fn zerodha_flow(sim: &Sim) -> Flow {
+    let account = brokersim::ZerodhaAccount {
+        api_key: "binding-flow-key".into(),
+        api_secret: "binding-flow-secret".into(),
+        user_id: "ZB0001".into(),
+        reusable_request_token: Some("binding-flow-request-token".into()),
+        ..brokersim::ZerodhaAccount::demo()
+    };
+    sim.add_zerodha_account(account.clone());
+    Flow {
+        name: "zerodha",
+        config: crate::support::zerodha_config(sim, "")
+            .replace("zerodha-api-key", &account.api_key)
+            .replace("zerodha-api-secret", &account.api_secret),
+        credentials: r#"{"request_token":"binding-flow-request-token"}"#.to_string(),
+        bad_credentials: r#"{"request_token":"not-a-request-token"}"#.to_string(),
+        user_id: "ZB0001",
+        available_cash: "245431.6",
+        refresh: false,
+    }
 }
 
 pub use crate::support::{library_dir, library_file_name};

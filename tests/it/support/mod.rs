@@ -392,3 +392,43 @@ pub fn library_file_name() -> String {
         std::env::consts::DLL_SUFFIX
     )
 }
+
+/// A Zerodha config for brokersim's demo app on `sim`, plus extra keys.
+pub fn zerodha_config(sim: &Sim, extra: &str) -> String {
+    let demo = brokersim::ZerodhaAccount::demo();
+    let extra = if extra.is_empty() {
+        String::new()
+    } else {
+        format!(",{extra}")
+    };
+    format!(
+        r#"{{"broker":"zerodha","api_key":"{}","api_secret":"{}","base_url":"{}","oauth_url":"{}","timeout_ms":3000{extra}}}"#,
+        demo.api_key,
+        demo.api_secret,
+        sim.zerodha_base_url(),
+        sim.zerodha_login_url(),
+    )
+}
+
+/// A fresh request token for the demo app, as the login page hands it out.
+pub fn zerodha_request_token(sim: &Sim) -> String {
+    sim.zerodha_request_token(&brokersim::ZerodhaAccount::demo().api_key)
+        .expect("the demo app is registered")
+}
+
+/// A logged-in Zerodha session for the demo account.
+pub fn zerodha_session(sim: &Sim) -> Handle {
+    zerodha_session_with(sim, "")
+}
+
+/// A logged-in Zerodha session with extra config keys.
+pub fn zerodha_session_with(sim: &Sim, extra: &str) -> Handle {
+    let handle = Handle::new(&zerodha_config(sim, extra));
+    handle
+        .login(&format!(
+            r#"{{"request_token":"{}"}}"#,
+            zerodha_request_token(sim)
+        ))
+        .ok();
+    handle
+}
