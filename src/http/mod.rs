@@ -29,6 +29,8 @@ pub(crate) enum Method {
     Get,
     /// POST with a body.
     Post,
+    /// DELETE (Upstox's and Kite's logout), usually without a body.
+    Delete,
 }
 
 /// One request, as a broker module builds it. Header values and the body are
@@ -158,6 +160,7 @@ impl Transport {
         let method = match request.method {
             Method::Get => reqwest::Method::GET,
             Method::Post => reqwest::Method::POST,
+            Method::Delete => reqwest::Method::DELETE,
         };
         let mut builder = self.client.request(method, &request.url).timeout(remaining);
         for (name, value) in &request.headers {
@@ -286,5 +289,48 @@ mod tests {
         grow(&mut body);
         assert!(body.capacity() >= before * 2);
         assert!(body.iter().skip(1).all(|&b| b == 1));
+    }
+
+    #[test]
+    fn delete_goes_out_as_delete_without_a_body() {
+        use std::io::{BufRead, BufReader, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/v2/logout", listener.local_addr().unwrap());
+        let server = std::thread::spawn(move || {
+            let (stream, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut head = Vec::new();
+            loop {
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                if line.trim().is_empty() {
+                    break;
+                }
+                head.push(line.trim().to_ascii_lowercase());
+            }
+            let mut stream = stream;
+            stream
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
+                .unwrap();
+            head
+        });
+        let transport =
+            Transport::new(Duration::from_secs(5), &TransportConfig::default()).unwrap();
+        let request = Request {
+            method: Method::Delete,
+            url,
+            headers: vec![],
+            body: None,
+        };
+        let response = transport.call(false).send(&request).unwrap();
+        assert_eq!(response.status, 200);
+        let head = server.join().unwrap();
+        assert_eq!(head[0], "delete /v2/logout http/1.1");
+        assert!(
+            !head
+                .iter()
+                .any(|h| h.starts_with("content-length:") && h != "content-length: 0"),
+            "{head:?}"
+        );
     }
 }
