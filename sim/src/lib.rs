@@ -65,6 +65,7 @@ mod state;
 mod time;
 mod tls;
 mod totp;
+mod upstox;
 
 use std::fmt;
 use std::io;
@@ -78,6 +79,7 @@ pub use log::LoggedRequest;
 pub use noren::{NorenAccount, PasswordState};
 pub use options::SimOptions;
 pub use tls::{SimTls, TlsVersions};
+pub use upstox::UpstoxAccount;
 
 use server::Server;
 use state::Shared;
@@ -133,6 +135,7 @@ impl Sim {
             for preset in noren::Preset::ALL {
                 sim.add_noren_account(NorenAccount::demo(preset.name()));
             }
+            sim.add_upstox_account(UpstoxAccount::demo());
         }
         Ok(sim)
     }
@@ -350,7 +353,76 @@ impl Sim {
             &self.angel_base_url(),
             &angel::accounts(&self.shared.angel),
             &noren_lines,
+            &startup::UpstoxLine {
+                base_url: self.upstox_base_url(),
+                oauth_url: self.upstox_oauth_url(),
+                accounts: upstox::accounts(&self.shared.upstox),
+            },
         )
+    }
+
+    /// Upstox's REST base URL, `http://127.0.0.1:PORT/upstox` (no trailing slash): the paths
+    /// below it are Upstox's own (`/v2/user/profile`, `/v3/user/get-funds-and-margin`, …), so
+    /// the official SDK works with its host set to this.
+    #[must_use]
+    pub fn upstox_base_url(&self) -> String {
+        format!("{}{}", self.base_url(), upstox::BASE_PATH)
+    }
+
+    /// Upstox's authorization dialog, `http://127.0.0.1:PORT/upstox/v2/login/authorization/dialog`
+    /// (add `?response_type=code&client_id=…&redirect_uri=…&state=…`). For a registered app and
+    /// its redirect URI it redirects at once with a fresh `code` and the `state` it was given.
+    #[must_use]
+    pub fn upstox_oauth_url(&self) -> String {
+        format!("{}{}", self.base_url(), upstox::DIALOG_PATH)
+    }
+
+    /// Registers an Upstox account, replacing the one with the same user id. A `redirect_uri`
+    /// starting with `/` is made absolute with [`Sim::base_url`].
+    pub fn add_upstox_account(&self, account: UpstoxAccount) {
+        upstox::add_account(&self.shared.upstox, account, &self.base_url());
+    }
+
+    /// Mints a code exactly as the authorization dialog does for the app `api_key`: fresh, single
+    /// use (a failed exchange uses it up too), valid for five minutes. `None` for an unknown app.
+    #[must_use]
+    pub fn upstox_authorize(&self, api_key: &str) -> Option<String> {
+        upstox::authorize(&self.shared.upstox, api_key)
+    }
+
+    /// Issues a year-long extended token for `user_id`, as the token exchange hands one out
+    /// (profile and funds take it, logout answers UDAPI100067). `None` for an unknown user.
+    #[must_use]
+    pub fn upstox_extended_token(&self, user_id: &str) -> Option<String> {
+        upstox::extended_token(&self.shared.upstox, user_id)
+    }
+
+    /// Makes every token of `user_id` expire now (UDAPI100050 from then on).
+    pub fn expire_upstox_sessions(&self, user_id: &str) {
+        upstox::expire_sessions(&self.shared.upstox, user_id);
+    }
+
+    /// Makes every unused Upstox code expire now.
+    pub fn expire_upstox_codes(&self) {
+        upstox::expire_codes(&self.shared.upstox);
+    }
+
+    /// Replaces the `data` the v3 and/or v2 funds endpoints return for `user_id` (`None` keeps
+    /// that version's; an unknown user is ignored).
+    pub fn set_upstox_funds(
+        &self,
+        user_id: &str,
+        v3: Option<serde_json::Value>,
+        v2: Option<serde_json::Value>,
+    ) {
+        upstox::set_funds(&self.shared.upstox, user_id, v3, v2);
+    }
+
+    /// Closes (or opens again) Upstox's funds service, as between 00:00 and 05:30 IST: both
+    /// funds endpoints answer HTTP 423 with UDAPI100072 while it is closed. Open by default,
+    /// whatever the time of day.
+    pub fn set_upstox_funds_closed(&self, closed: bool) {
+        upstox::set_funds_closed(&self.shared.upstox, closed);
     }
 }
 

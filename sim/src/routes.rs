@@ -7,6 +7,7 @@ use crate::angel;
 use crate::http::{Request, Response};
 use crate::noren;
 use crate::state::Shared;
+use crate::upstox;
 
 /// Answers a request with the reply of the broker family owning its path, or 404.
 pub(crate) fn dispatch(shared: &Shared, request: &Request) -> Response {
@@ -14,6 +15,8 @@ pub(crate) fn dispatch(shared: &Shared, request: &Request) -> Response {
         angel::handle(&shared.angel, &shared.options, request)
     } else if request.path.starts_with(noren::PATH_PREFIX) {
         noren::handle(&shared.noren, &shared.options, request)
+    } else if request.path.starts_with(upstox::PATH_PREFIX) {
+        upstox::handle(&shared.upstox, &shared.options, request)
     } else {
         Response::html_error(404)
     }

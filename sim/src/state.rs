@@ -12,6 +12,7 @@ use crate::locked::lock;
 use crate::log::{EntryId, LoggedRequest, RequestLog};
 use crate::noren::NorenState;
 use crate::options::SimOptions;
+use crate::upstox::UpstoxState;
 
 /// A callback told about every request once its status is known.
 pub(crate) type RequestListener = Arc<dyn Fn(&LoggedRequest) + Send + Sync>;
@@ -39,6 +40,8 @@ pub(crate) struct Shared {
     stopping: AtomicBool,
     /// Told about each answered request (the CLI's `--verbose`).
     listener: Mutex<Option<RequestListener>>,
+    /// Upstox accounts, codes, tokens and rate-limit history.
+    pub(crate) upstox: Mutex<UpstoxState>,
 }
 
 impl Shared {
@@ -51,6 +54,7 @@ impl Shared {
             noren: Mutex::default(),
             stopping: AtomicBool::new(false),
             listener: Mutex::new(None),
+            upstox: Mutex::default(),
         }
     }
 

@@ -27,3 +27,4 @@ mod secrets;
 mod session_state;
 mod staying_alive;
 mod tls;
+mod upstox;
