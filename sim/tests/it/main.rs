@@ -16,3 +16,4 @@ mod rate_limits;
 mod robustness;
 mod server;
 mod tls;
+mod upstox;
