@@ -33,6 +33,11 @@
 //! base, [`Sim::noren_oauth_url`] its browser login page (which redirects at once with a fresh
 //! code; [`Sim::noren_authorize`] mints one without HTTP).
 //!
+//! Upstox lives under `/upstox/`: [`Sim::upstox_base_url`] is its REST base, [`Sim::upstox_oauth_url`]
+//! its authorization dialog (which redirects at once with a fresh code and the `state` it was
+//! given; [`Sim::upstox_authorize`] mints one without HTTP), and [`UpstoxAccount::demo`] its demo
+//! account (user `UP1234`, API key `upstox-api-key`, API secret `upstox-api-secret`).
+//!
 //! Faults ([`Fault`]) are carried out at the socket level (resets, hangs, endless bodies), since
 //! the server is a small HTTP/1.1 implementation on `std::net`. The simulator stops when the
 //! [`Sim`] is dropped.
@@ -328,7 +333,9 @@ impl Sim {
     /// "password":"Passw0rd!","totp_secret":"JBSWY3DPEHPK3PXP","vendor_code":"NKAM01_U",
     /// "api_secret":"kambala-api-secret","api_key":"kambala-api-key"}]},"shoonya":{…},…}}`.
     /// Every preset is listed (kambala, shoonya, zebu, tradesmart, flattrade), Shoonya with its
-    /// `legacy_base_url` and Flattrade with its `token_url`. An HTTPS simulator's line has
+    /// `legacy_base_url` and Flattrade with its `token_url`; then `"upstox":{"base_url":…,
+    /// "oauth_url":…,"accounts":[{"user_id":…,"api_key":…,"api_secret":…,"redirect_uri":…}]}`.
+    /// An HTTPS simulator's line has
     /// `https://` URLs and, after `base_url`, `"ca_file":"<path>"` ([`Sim::ca_file`]).
     #[must_use]
     pub fn startup_line(&self) -> String {
@@ -394,7 +401,22 @@ impl Sim {
     /// (profile and funds take it, logout answers UDAPI100067). `None` for an unknown user.
     #[must_use]
     pub fn upstox_extended_token(&self, user_id: &str) -> Option<String> {
-        upstox::extended_token(&self.shared.upstox, user_id)
+        upstox::tokens(&self.shared.upstox, user_id).map(|(_, extended)| extended)
+    }
+
+    /// Issues an access token for `user_id` as a successful token exchange does (valid until the
+    /// next 03:30 IST): what a user who already holds a token logs in with. `None` for an unknown
+    /// user.
+    #[must_use]
+    pub fn upstox_access_token(&self, user_id: &str) -> Option<String> {
+        upstox::tokens(&self.shared.upstox, user_id).map(|(access, _)| access)
+    }
+
+    /// Whether Upstox's logout revokes the token it was called with: `true` (the default) as
+    /// the broker does; `false` leaves it valid, for a test that logs in with one token again
+    /// and again (the binding flows).
+    pub fn set_upstox_revoke_on_logout(&self, revoke: bool) {
+        upstox::set_revoke_on_logout(&self.shared.upstox, revoke);
     }
 
     /// Makes every token of `user_id` expire now (UDAPI100050 from then on).

@@ -288,7 +288,9 @@ fn serve(
             Err(EXTENDED_TOKEN_NOT_PERMITTED)
         }
         Endpoint::Logout => {
-            upstox.revoke(&token);
+            if upstox.revoke_on_logout {
+                upstox.revoke(&token);
+            }
             Ok(wire::success(&Value::Bool(true)))
         }
         Endpoint::Dialog | Endpoint::Callback | Endpoint::Token => Err(NOT_SUPPORTED),
@@ -316,12 +318,16 @@ pub(crate) fn authorize(upstox: &Mutex<UpstoxState>, api_key: &str) -> Option<St
     Some(upstox.mint_code(api_key, SystemTime::now()))
 }
 
-/// Issues an extended token for `user_id`; `None` for an unknown user.
-pub(crate) fn extended_token(upstox: &Mutex<UpstoxState>, user_id: &str) -> Option<String> {
+/// Issues the tokens of a login for `user_id` (access, extended); `None` for an unknown user.
+pub(crate) fn tokens(upstox: &Mutex<UpstoxState>, user_id: &str) -> Option<(String, String)> {
     let mut upstox = lock(upstox);
     upstox.account(user_id)?;
-    let now = SystemTime::now();
-    Some(upstox.open_session(user_id, now).1)
+    Some(upstox.open_session(user_id, SystemTime::now()))
+}
+
+/// Makes logout revoke its token (the default) or leave it valid.
+pub(crate) fn set_revoke_on_logout(upstox: &Mutex<UpstoxState>, revoke: bool) {
+    lock(upstox).revoke_on_logout = revoke;
 }
 
 /// Makes every token of `user_id` expire now.

@@ -67,6 +67,8 @@ pub(crate) struct UpstoxState {
     history: HashMap<(String, &'static str), VecDeque<Instant>>,
     /// Whether the funds endpoints answer UDAPI100072, as between 00:00 and 05:30 IST.
     pub(crate) funds_closed: bool,
+    /// Whether logout revokes the token it was called with.
+    pub(crate) revoke_on_logout: bool,
     /// Signs the tokens.
     issuer: TokenIssuer,
 }
@@ -79,6 +81,7 @@ impl Default for UpstoxState {
             sessions: HashMap::new(),
             history: HashMap::new(),
             funds_closed: false,
+            revoke_on_logout: true,
             issuer: TokenIssuer::new(),
         }
     }

@@ -358,6 +358,21 @@ fn logout_revokes_the_access_token_but_not_the_extended_one() {
     let minted = sim.upstox_extended_token("UP1234").unwrap();
     assert_eq!(get(&sim, PROFILE, &minted, Some("2.0")).status, 200);
     assert!(sim.upstox_extended_token("nobody").is_none());
+
+    // With revocation at logout off, the token stays valid.
+    sim.set_upstox_revoke_on_logout(false);
+    let kept = sim.upstox_access_token("UP1234").unwrap();
+    let bearer = format!("Bearer {kept}");
+    let out = send(
+        &sim,
+        "DELETE",
+        LOGOUT,
+        &[("Authorization", bearer.as_str()), ("Api-Version", "2.0")],
+        "",
+    );
+    assert_eq!(out.status, 200);
+    assert_eq!(get(&sim, PROFILE, &kept, Some("2.0")).status, 200);
+    assert!(sim.upstox_access_token("nobody").is_none());
 }
 
 #[test]

@@ -270,3 +270,16 @@ fn each_session_has_its_own_random_state_and_debug_hides_secrets() {
     assert_ne!(state(&a), state(&b));
     assert_eq!(state(&a), state(&a));
 }
+
+#[test]
+fn pacing_keeps_within_the_three_published_windows() {
+    let broker = upstox(r#"{"api_key":"KEY"}"#);
+    for op in [Operation::Profile, Operation::Funds, Operation::Logout] {
+        let limit = broker.rate_limit(op);
+        // 1.1 s windows: at most 8 * 60 / 1.1 ≈ 436 a minute (< 500); 2000 an hour is at
+        // most 2000 in any 30 minutes; 8 a second is under 50.
+        assert_eq!(limit, RateLimit::new(8, 2000), "{op:?}");
+    }
+    assert_eq!(broker.rate_limit(Operation::Login), RateLimit::NONE);
+    assert!(!broker.can_refresh());
+}

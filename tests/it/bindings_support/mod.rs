@@ -101,7 +101,29 @@ pub fn flows(sim: &Sim) -> Vec<Flow> {
             available_cash: "1499999999999500.25",
             refresh: false,
         },
+        upstox_flow(sim),
     ]
+}
+
+/// Upstox's flow: a token the user already holds, which every login of the
+/// programs reuses (its browser codes are single use, and its logout revokes
+/// the token, so brokersim keeps tokens at logout here); a made-up code is
+/// refused with UDAPI100057. The browser login is tested through the C ABI
+/// (tests/upstox.rs).
+fn upstox_flow(sim: &Sim) -> Flow {
+    sim.set_upstox_revoke_on_logout(false);
+    let token = sim
+        .upstox_access_token("UP1234")
+        .expect("the demo account is registered");
+    Flow {
+        name: "upstox",
+        config: crate::support::upstox_config(sim, ""),
+        credentials: format!(r#"{{"access_token":"{token}"}}"#),
+        bad_credentials: r#"{"code":"not-a-code"}"#.to_string(),
+        user_id: "UP1234",
+        available_cash: "5117.34",
+        refresh: false,
+    }
 }
 
 pub use crate::support::{library_dir, library_file_name};
