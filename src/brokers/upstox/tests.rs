@@ -255,7 +255,7 @@ fn each_session_has_its_own_random_state_and_debug_hides_secrets() {
     let (a, b) = (upstox(config), upstox(config));
     let debug = format!("{a:?}");
     assert!(!debug.contains("SECRET-VALUE"), "{debug}");
-    let state = |b: &Box<dyn Broker>| {
+    let state = |b: &dyn Broker| {
         let transport = crate::http::Transport::new(
             std::time::Duration::from_secs(1),
             &crate::config::TransportConfig::default(),
@@ -267,8 +267,8 @@ fn each_session_has_its_own_random_state_and_debug_hides_secrets() {
             .map(|(_, v)| v.into_owned())
             .unwrap()
     };
-    assert_ne!(state(&a), state(&b));
-    assert_eq!(state(&a), state(&a));
+    assert_ne!(state(a.as_ref()), state(b.as_ref()));
+    assert_eq!(state(a.as_ref()), state(a.as_ref()));
 }
 
 #[test]
