@@ -14,6 +14,8 @@
  *   BROKERLINK_NOREN_OAUTH_URL  login page (default: the preset's real one)
  *   BROKERLINK_NOREN_CLIENT_ID  OAuth client id        (zebu-client)
  *   BROKERLINK_NOREN_SECRET     OAuth secret           (zebu-secret)
+ *   BROKERLINK_CONFIG           the whole config JSON instead: any broker with a browser
+ *                               login (Upstox: {"broker":"upstox","api_key":...})
  */
 #include "brokerlink.h"
 
@@ -75,6 +77,9 @@ int main(void)
              "{\"broker\":\"noren\",\"preset\":\"%s\",\"client_id\":\"%s\",\"secret\":\"%s\"%s}",
              env_or("BROKERLINK_NOREN_PRESET", "zebu"), env_or("BROKERLINK_NOREN_CLIENT_ID", "zebu-client"),
              env_or("BROKERLINK_NOREN_SECRET", "zebu-secret"), extra);
+    if (getenv("BROKERLINK_CONFIG") && *getenv("BROKERLINK_CONFIG")) {
+        snprintf(config, sizeof config, "%s", getenv("BROKERLINK_CONFIG"));
+    }
     status = broker_new(config, &session, &json);
     if (show("new", status, json) != BROKER_OK) {
         return 1;

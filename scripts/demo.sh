@@ -78,9 +78,32 @@ while IFS= read -r out <&"$zerodha_out"; do
 done
 wait "$zerodha_pid"
 
+
+echo "### Upstox (browser login, code exchange, funds v3) against brokersim"
+# The Noren example takes any broker's config whole; `brokersim browse` plays
+# the browser on Upstox's authorization dialog.
+upstox_base=$(printf '%s' "$line" | sed -n 's/.*"upstox":{"base_url":"\([^"]*\)".*/\1/p')
+upstox_config="{\"broker\":\"upstox\",\"api_key\":\"upstox-api-key\",\"api_secret\":\"upstox-api-secret\",\"redirect_uri\":\"$base_url/upstox/callback\",\"base_url\":\"$upstox_base\",\"oauth_url\":\"$upstox_base/v2/login/authorization/dialog\"}"
+coproc UPSTOX { BROKERLINK_CONFIG="$upstox_config" build/noren_oauth; }
+upstox_pid=$UPSTOX_PID
+exec {upstox_out}<&"${UPSTOX[0]}" {upstox_in}>&"${UPSTOX[1]}"
+while IFS= read -r out <&"$upstox_out"; do
+    echo "$out"
+    case "$out" in
+        login_url:*)
+            redirect=$(target/release/brokersim browse "${out#login_url: }")
+            echo "(browser) landed on $redirect"
+            echo "$redirect" >&"$upstox_in"
+            ;;
+        "== rms: OK") rms_next=1 ;;
+        *) if [ -n "${rms_next:-}" ]; then echo "$out" >"$workdir/upstox.rms"; rms_next=""; fi ;;
+    esac
+done
+wait "$upstox_pid"
+
 echo
 echo "### The same normalized funds fields from every broker"
-for broker in angel noren zerodha; do
+for broker in angel noren zerodha upstox; do
     file="$workdir/$broker.rms"
     [ "$broker" = angel ] && sed -n '/^== rms: OK/{n;p;q}' "$workdir/angel.out" >"$file"
     printf '%-7s %s\n' "$broker" "$(sed 's/,"raw".*/}/' "$file")"

@@ -57,6 +57,12 @@ pub mod fuzzing {
         funds_from as noren_funds_from, parse_reply as noren_parse_reply,
         profile_from as noren_profile_from,
     };
+    pub use crate::brokers::upstox::{
+        error_for_code as upstox_error_for_code, funds_v2_from as upstox_funds_v2_from,
+        funds_v3_from as upstox_funds_v3_from, parse_reply as upstox_parse_reply,
+        profile_from as upstox_profile_from, token_expiry as upstox_token_expiry,
+        tokens_from as upstox_tokens_from,
+    };
     pub use crate::brokers::zerodha::{
         FundsSegment as ZerodhaFundsSegment, error_for as zerodha_error_for,
         funds_from as zerodha_funds_from, parse_reply as zerodha_parse_reply,

@@ -36,6 +36,11 @@
 //! base, [`Sim::noren_oauth_url`] its browser login page (which redirects at once with a fresh
 //! code; [`Sim::noren_authorize`] mints one without HTTP).
 //!
+//! Upstox lives under `/upstox/`: [`Sim::upstox_base_url`] is its REST base, [`Sim::upstox_oauth_url`]
+//! its authorization dialog (which redirects at once with a fresh code and the `state` it was
+//! given; [`Sim::upstox_authorize`] mints one without HTTP), and [`UpstoxAccount::demo`] its demo
+//! account (user `UP1234`, API key `upstox-api-key`, API secret `upstox-api-secret`).
+//!
 //! Faults ([`Fault`]) are carried out at the socket level (resets, hangs, endless bodies), since
 //! the server is a small HTTP/1.1 implementation on `std::net`. The simulator stops when the
 //! [`Sim`] is dropped.
@@ -68,6 +73,7 @@ mod state;
 mod time;
 mod tls;
 mod totp;
+mod upstox;
 mod zerodha;
 
 use std::fmt;
@@ -82,6 +88,7 @@ pub use log::LoggedRequest;
 pub use noren::{NorenAccount, PasswordState};
 pub use options::SimOptions;
 pub use tls::{SimTls, TlsVersions};
+pub use upstox::UpstoxAccount;
 pub use zerodha::ZerodhaAccount;
 
 use server::Server;
@@ -139,6 +146,7 @@ impl Sim {
                 sim.add_noren_account(NorenAccount::demo(preset.name()));
             }
             sim.add_zerodha_account(ZerodhaAccount::demo());
+            sim.add_upstox_account(UpstoxAccount::demo());
         }
         Ok(sim)
     }
@@ -383,7 +391,9 @@ impl Sim {
     /// Every preset is listed (kambala, shoonya, zebu, tradesmart, flattrade), Shoonya with its
     /// `legacy_base_url` and Flattrade with its `token_url`. Then
     /// `"zerodha":{"base_url":"…","login_url":"…/connect/login","accounts":
-    /// [{"api_key":"zerodha-api-key","api_secret":"zerodha-api-secret","user_id":"ZD1234"}]}`. An HTTPS simulator's line has
+    /// [{"api_key":"zerodha-api-key","api_secret":"zerodha-api-secret","user_id":"ZD1234"}]}`; then `"upstox":{"base_url":…,
+    /// "oauth_url":…,"accounts":[{"user_id":…,"api_key":…,"api_secret":…,"redirect_uri":…}]}`.
+    /// An HTTPS simulator's line has
     /// `https://` URLs and, after `base_url`, `"ca_file":"<path>"` ([`Sim::ca_file`]).
     #[must_use]
     pub fn startup_line(&self) -> String {
@@ -414,7 +424,91 @@ impl Sim {
             &angel::accounts(&self.shared.angel),
             &noren_lines,
             &zerodha_line,
+            &startup::UpstoxLine {
+                base_url: self.upstox_base_url(),
+                oauth_url: self.upstox_oauth_url(),
+                accounts: upstox::accounts(&self.shared.upstox),
+            },
         )
+    }
+
+    /// Upstox's REST base URL, `http://127.0.0.1:PORT/upstox` (no trailing slash): the paths
+    /// below it are Upstox's own (`/v2/user/profile`, `/v3/user/get-funds-and-margin`, …), so
+    /// the official SDK works with its host set to this.
+    #[must_use]
+    pub fn upstox_base_url(&self) -> String {
+        format!("{}{}", self.base_url(), upstox::BASE_PATH)
+    }
+
+    /// Upstox's authorization dialog, `http://127.0.0.1:PORT/upstox/v2/login/authorization/dialog`
+    /// (add `?response_type=code&client_id=…&redirect_uri=…&state=…`). For a registered app and
+    /// its redirect URI it redirects at once with a fresh `code` and the `state` it was given.
+    #[must_use]
+    pub fn upstox_oauth_url(&self) -> String {
+        format!("{}{}", self.base_url(), upstox::DIALOG_PATH)
+    }
+
+    /// Registers an Upstox account, replacing the one with the same user id. A `redirect_uri`
+    /// starting with `/` is made absolute with [`Sim::base_url`].
+    pub fn add_upstox_account(&self, account: UpstoxAccount) {
+        upstox::add_account(&self.shared.upstox, account, &self.base_url());
+    }
+
+    /// Mints a code exactly as the authorization dialog does for the app `api_key`: fresh, single
+    /// use (a failed exchange uses it up too), valid for five minutes. `None` for an unknown app.
+    #[must_use]
+    pub fn upstox_authorize(&self, api_key: &str) -> Option<String> {
+        upstox::authorize(&self.shared.upstox, api_key)
+    }
+
+    /// Issues a year-long extended token for `user_id`, as the token exchange hands one out
+    /// (profile and funds take it, logout answers UDAPI100067). `None` for an unknown user.
+    #[must_use]
+    pub fn upstox_extended_token(&self, user_id: &str) -> Option<String> {
+        upstox::tokens(&self.shared.upstox, user_id).map(|(_, extended)| extended)
+    }
+
+    /// Issues an access token for `user_id` as a successful token exchange does (valid until the
+    /// next 03:30 IST): what a user who already holds a token logs in with. `None` for an unknown
+    /// user.
+    #[must_use]
+    pub fn upstox_access_token(&self, user_id: &str) -> Option<String> {
+        upstox::tokens(&self.shared.upstox, user_id).map(|(access, _)| access)
+    }
+
+    /// Whether Upstox's logout revokes the token it was called with: `true` (the default) as
+    /// the broker does; `false` leaves it valid, for a test that logs in with one token again
+    /// and again (the binding flows).
+    pub fn set_upstox_revoke_on_logout(&self, revoke: bool) {
+        upstox::set_revoke_on_logout(&self.shared.upstox, revoke);
+    }
+
+    /// Makes every token of `user_id` expire now (UDAPI100050 from then on).
+    pub fn expire_upstox_sessions(&self, user_id: &str) {
+        upstox::expire_sessions(&self.shared.upstox, user_id);
+    }
+
+    /// Makes every unused Upstox code expire now.
+    pub fn expire_upstox_codes(&self) {
+        upstox::expire_codes(&self.shared.upstox);
+    }
+
+    /// Replaces the `data` the v3 and/or v2 funds endpoints return for `user_id` (`None` keeps
+    /// that version's; an unknown user is ignored).
+    pub fn set_upstox_funds(
+        &self,
+        user_id: &str,
+        v3: Option<serde_json::Value>,
+        v2: Option<serde_json::Value>,
+    ) {
+        upstox::set_funds(&self.shared.upstox, user_id, v3, v2);
+    }
+
+    /// Closes (or opens again) Upstox's funds service, as between 00:00 and 05:30 IST: both
+    /// funds endpoints answer HTTP 423 with UDAPI100072 while it is closed. Open by default,
+    /// whatever the time of day.
+    pub fn set_upstox_funds_closed(&self, closed: bool) {
+        upstox::set_funds_closed(&self.shared.upstox, closed);
     }
 }
 

@@ -13,7 +13,7 @@ const USAGE: &str = "\
 Usage: brokersim [OPTIONS]
 
 Runs an offline simulator of Indian brokers' REST APIs (Angel One SmartAPI; Noren OMS as
-Kambala, Shoonya, Zebu, Tradesmart and Flattrade; Zerodha Kite Connect) on plain HTTP, or HTTPS
+Kambala, Shoonya, Zebu, Tradesmart and Flattrade; Zerodha Kite Connect; Upstox) on plain HTTP, or HTTPS
 with --tls. Prints one JSON line with the base URLs and the demo accounts' credentials, then
 serves until killed.
 

@@ -8,6 +8,7 @@ use crate::angel;
 use crate::http::{Request, Response};
 use crate::noren;
 use crate::state::Shared;
+use crate::upstox;
 use crate::zerodha;
 
 /// Answers a request with the reply of the broker family owning its path, or 404.
@@ -18,6 +19,8 @@ pub(crate) fn dispatch(shared: &Shared, request: &Request) -> Response {
         noren::handle(&shared.noren, &shared.options, request)
     } else if zerodha::owns(&request.path) {
         zerodha::handle(&shared.zerodha, &shared.options, request)
+    } else if request.path.starts_with(upstox::PATH_PREFIX) {
+        upstox::handle(&shared.upstox, &shared.options, request)
     } else {
         Response::html_error(404)
     }

@@ -6,6 +6,7 @@ use serde::ser::{SerializeMap, Serializer};
 
 use crate::angel::AngelAccount;
 use crate::noren::NorenAccount;
+use crate::upstox::UpstoxAccount;
 use crate::zerodha::ZerodhaAccount;
 
 /// The CLI's startup line (field order is the output order).
@@ -18,6 +19,7 @@ struct StartupLine<'a> {
     angelone: AngelStartup<'a>,
     noren: NorenStartup<'a>,
     zerodha: ZerodhaStartup<'a>,
+    upstox: UpstoxStartup<'a>,
 }
 
 /// The Angel One part of the startup line.
@@ -152,6 +154,7 @@ pub(crate) fn startup_line(
     angel_accounts: &[AngelAccount],
     noren: &[NorenPresetLine],
     zerodha: &ZerodhaLine,
+    upstox: &UpstoxLine,
 ) -> String {
     let line = StartupLine {
         brokersim: env!("CARGO_PKG_VERSION"),
@@ -183,7 +186,48 @@ pub(crate) fn startup_line(
                 })
                 .collect(),
         },
+        upstox: UpstoxStartup {
+            base_url: &upstox.base_url,
+            oauth_url: &upstox.oauth_url,
+            accounts: upstox
+                .accounts
+                .iter()
+                .map(|a| UpstoxCredentials {
+                    user_id: &a.user_id,
+                    api_key: &a.api_key,
+                    api_secret: &a.api_secret,
+                    redirect_uri: &a.redirect_uri,
+                })
+                .collect(),
+        },
     };
     // Serializing structs of strings cannot fail.
     serde_json::to_string(&line).unwrap_or_default()
+}
+
+/// Upstox's URLs and accounts, as [`Sim::startup_line`](crate::Sim::startup_line) lists them.
+pub(crate) struct UpstoxLine {
+    /// The REST base URL.
+    pub(crate) base_url: String,
+    /// The authorization dialog's URL, without query.
+    pub(crate) oauth_url: String,
+    /// The registered accounts.
+    pub(crate) accounts: Vec<UpstoxAccount>,
+}
+
+/// The Upstox part of the startup line.
+#[derive(Serialize)]
+struct UpstoxStartup<'a> {
+    base_url: &'a str,
+    oauth_url: &'a str,
+    accounts: Vec<UpstoxCredentials<'a>>,
+}
+
+/// What a client needs to log in to one Upstox account.
+#[derive(Serialize)]
+struct UpstoxCredentials<'a> {
+    user_id: &'a str,
+    api_key: &'a str,
+    api_secret: &'a str,
+    redirect_uri: &'a str,
 }

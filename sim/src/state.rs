@@ -12,6 +12,7 @@ use crate::locked::lock;
 use crate::log::{EntryId, LoggedRequest, RequestLog};
 use crate::noren::NorenState;
 use crate::options::SimOptions;
+use crate::upstox::UpstoxState;
 use crate::zerodha::ZerodhaState;
 
 /// A callback told about every request once its status is known.
@@ -42,6 +43,8 @@ pub(crate) struct Shared {
     stopping: AtomicBool,
     /// Told about each answered request (the CLI's `--verbose`).
     listener: Mutex<Option<RequestListener>>,
+    /// Upstox accounts, codes, tokens and rate-limit history.
+    pub(crate) upstox: Mutex<UpstoxState>,
 }
 
 impl Shared {
@@ -55,6 +58,7 @@ impl Shared {
             zerodha: Mutex::default(),
             stopping: AtomicBool::new(false),
             listener: Mutex::new(None),
+            upstox: Mutex::default(),
         }
     }
 

@@ -14,6 +14,7 @@ use serde_json::Value;
 
 pub(crate) mod angelone;
 pub(crate) mod noren;
+pub(crate) mod upstox;
 pub(crate) mod zerodha;
 
 /// The tokens of one logged-in session.
@@ -125,6 +126,7 @@ const FAMILIES: &[(&str, Constructor)] = &[
     ("angelone", angelone::AngelOne::from_config),
     ("noren", noren::Noren::from_config),
     ("zerodha", zerodha::Zerodha::from_config),
+    ("upstox", upstox::Upstox::from_config),
 ];
 
 /// Parses and validates a `broker_new` config: the shared settings, and the
@@ -236,7 +238,6 @@ pub(crate) fn is_true(value: Option<&Value>) -> bool {
 /// A fresh random value for an OAuth login's `state` parameter: 128 bits
 /// from the operating system, as 32 hex digits. A redirect whose `state`
 /// differs did not come from this session's login URL.
-#[allow(dead_code)] // until the first broker with an OAuth state (Upstox, Fyers) lands
 pub(crate) fn random_state() -> Result<String> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).map_err(|e| {

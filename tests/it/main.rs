@@ -28,4 +28,5 @@ mod secrets;
 mod session_state;
 mod staying_alive;
 mod tls;
+mod upstox;
 mod zerodha;

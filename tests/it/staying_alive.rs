@@ -720,7 +720,7 @@ fn without_auto_refresh_an_expiry_of_replaced_tokens_still_repeats() {
     assert_eq!(sim.requests_to(RMS).len(), 2);
     // Tokens that are current and expired are reported, as before.
     sim.expire_angel_sessions("D12345");
-    handle.rms().err(s(BROKER_ERR_SESSION_EXPIRED));
+    handle.rms().err(s(Status::SessionExpired));
 }
 
 #[test]
@@ -766,5 +766,5 @@ fn a_logout_that_waited_its_turn_ends_the_tokens_current_then() {
     std::thread::sleep(Duration::from_millis(500));
     handle.refresh().ok();
     logout.join().unwrap().ok();
-    handle.rms().err(s(BROKER_ERR_NOT_LOGGED_IN));
+    handle.rms().err(s(Status::NotLoggedIn));
 }

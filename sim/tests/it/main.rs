@@ -17,4 +17,5 @@ mod refusals;
 mod robustness;
 mod server;
 mod tls;
+mod upstox;
 mod zerodha;

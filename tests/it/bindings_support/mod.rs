@@ -107,6 +107,7 @@ pub fn flows(sim: &Sim) -> Vec<Flow> {
             refresh: false,
         },
         zerodha_flow(sim),
+        upstox_flow(sim),
     ]
 }
 
@@ -128,9 +129,32 @@ fn zerodha_flow(sim: &Sim) -> Flow {
             .replace("zerodha-api-key", &account.api_key)
             .replace("zerodha-api-secret", &account.api_secret),
         credentials: r#"{"request_token":"binding-flow-request-token"}"#.to_string(),
+        browser_login: false,
         bad_credentials: r#"{"request_token":"not-a-request-token"}"#.to_string(),
         user_id: "ZB0001",
         available_cash: "245431.6",
+        refresh: false,
+    }
+}
+
+/// Upstox's flow: a token the user already holds, which every login of the
+/// programs reuses (its browser codes are single use, and its logout revokes
+/// the token, so brokersim keeps tokens at logout here); a made-up code is
+/// refused with UDAPI100057. The browser login is tested through the C ABI
+/// (tests/upstox.rs).
+fn upstox_flow(sim: &Sim) -> Flow {
+    sim.set_upstox_revoke_on_logout(false);
+    let token = sim
+        .upstox_access_token("UP1234")
+        .expect("the demo account is registered");
+    Flow {
+        name: "upstox",
+        config: crate::support::upstox_config(sim, ""),
+        credentials: format!(r#"{{"access_token":"{token}"}}"#),
+        browser_login: false,
+        bad_credentials: r#"{"code":"not-a-code"}"#.to_string(),
+        user_id: "UP1234",
+        available_cash: "5117.34",
         refresh: false,
     }
 }

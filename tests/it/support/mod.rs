@@ -432,3 +432,42 @@ pub fn zerodha_session_with(sim: &Sim, extra: &str) -> Handle {
         .ok();
     handle
 }
+
+/// An Upstox config for the demo app on `sim`, plus extra keys.
+pub fn upstox_config(sim: &Sim, extra: &str) -> String {
+    let demo = brokersim::UpstoxAccount::demo();
+    let extra = if extra.is_empty() {
+        String::new()
+    } else {
+        format!(",{extra}")
+    };
+    format!(
+        r#"{{"broker":"upstox","api_key":"{}","api_secret":"{}","redirect_uri":"{}{}","base_url":"{}","oauth_url":"{}","timeout_ms":3000{extra}}}"#,
+        demo.api_key,
+        demo.api_secret,
+        sim.base_url(),
+        demo.redirect_uri,
+        sim.upstox_base_url(),
+        sim.upstox_oauth_url(),
+    )
+}
+
+/// A fresh code from the authorization dialog for the demo app.
+pub fn upstox_code(sim: &Sim) -> String {
+    sim.upstox_authorize(&brokersim::UpstoxAccount::demo().api_key)
+        .expect("the demo app is registered")
+}
+
+/// A logged-in Upstox session for the demo account.
+pub fn upstox_session(sim: &Sim) -> Handle {
+    upstox_session_with(sim, "")
+}
+
+/// A logged-in Upstox session with extra config keys.
+pub fn upstox_session_with(sim: &Sim, extra: &str) -> Handle {
+    let handle = Handle::new(&upstox_config(sim, extra));
+    handle
+        .login(&format!(r#"{{"code":"{}"}}"#, upstox_code(sim)))
+        .ok();
+    handle
+}
