@@ -7,6 +7,7 @@ use std::time::SystemTime;
 
 use crate::angel::AngelState;
 use crate::fault::FaultBook;
+use crate::fyers::FyersState;
 use crate::http::Request;
 use crate::locked::lock;
 use crate::log::{EntryId, LoggedRequest, RequestLog};
@@ -35,6 +36,8 @@ pub(crate) struct Shared {
     pub(crate) angel: Mutex<AngelState>,
     /// Noren accounts, codes and sessions.
     pub(crate) noren: Mutex<NorenState>,
+    /// Fyers accounts, codes, tokens and rate-limit history.
+    pub(crate) fyers: Mutex<FyersState>,
     /// Set when the simulator stops; every thread checks it at least every poll interval.
     stopping: AtomicBool,
     /// Told about each answered request (the CLI's `--verbose`).
@@ -49,6 +52,7 @@ impl Shared {
             state: Mutex::new(State::default()),
             angel: Mutex::default(),
             noren: Mutex::default(),
+            fyers: Mutex::default(),
             stopping: AtomicBool::new(false),
             listener: Mutex::new(None),
         }
