@@ -247,7 +247,10 @@ mod tests {
     fn random_states_are_fresh_hex() {
         let (a, b) = (random_state().unwrap(), random_state().unwrap());
         assert_ne!(a, b);
-        assert!(a.len() == 32 && a.bytes().all(|c| c.is_ascii_hexdigit()), "{a}");
+        assert!(
+            a.len() == 32 && a.bytes().all(|c| c.is_ascii_hexdigit()),
+            "{a}"
+        );
     }
 
     #[test]
