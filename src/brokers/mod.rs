@@ -13,6 +13,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 pub(crate) mod angelone;
+pub(crate) mod fyers;
 pub(crate) mod noren;
 
 /// The tokens of one logged-in session.
@@ -115,6 +116,7 @@ type Constructor = fn(&mut Keys, Option<&str>) -> Result<Box<dyn Broker>>;
 const FAMILIES: &[(&str, Constructor)] = &[
     ("angelone", angelone::AngelOne::from_config),
     ("noren", noren::Noren::from_config),
+    ("fyers", fyers::Fyers::from_config),
 ];
 
 /// Parses and validates a `broker_new` config: the shared settings, and the
@@ -196,7 +198,6 @@ pub(crate) fn is_true(value: Option<&Value>) -> bool {
 /// A fresh random value for an OAuth login's `state` parameter: 128 bits
 /// from the operating system, as 32 hex digits. A redirect whose `state`
 /// differs did not come from this session's login URL.
-#[allow(dead_code)] // until the first broker with an OAuth state (Upstox, Fyers) lands
 pub(crate) fn random_state() -> Result<String> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).map_err(|e| {
