@@ -101,7 +101,30 @@ pub fn flows(sim: &Sim) -> Vec<Flow> {
             available_cash: "1499999999999500.25",
             refresh: false,
         },
+        fyers_flow(sim),
     ]
+}
+
+/// Fyers' browser-login flow. Its auth codes are single use, and the programs log in several
+/// times with the same credentials: brokersim registers an app whose one fixed auth code it
+/// accepts every time (`FyersAccount::reusable_auth_code`), the demo user's data otherwise.
+fn fyers_flow(sim: &Sim) -> Flow {
+    let mut app = brokersim::FyersAccount::demo();
+    app.app_id = "FYBINDINGS-100".to_string();
+    app.reusable_auth_code = Some("bindings-auth-code".to_string());
+    let config = crate::support::fyers_config(sim, "")
+        .replace(&brokersim::FyersAccount::demo().app_id, &app.app_id);
+    sim.add_fyers_account(app);
+    Flow {
+        name: "fyers",
+        config,
+        credentials: r#"{"auth_code":"bindings-auth-code"}"#.to_string(),
+        bad_credentials: r#"{"auth_code":"not-a-code"}"#.to_string(),
+        user_id: "XD12345",
+        // Clear Balance 21940.250000000004 + 749.5
+        available_cash: "22689.75",
+        refresh: false,
+    }
 }
 
 pub use crate::support::{library_dir, library_file_name};
