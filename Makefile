@@ -9,6 +9,8 @@ BUILD := build
 ## Build the library, brokersim and the C examples, then run the demo against brokersim.
 demo: release $(BUILD)/quickstart $(BUILD)/noren_oauth
 	scripts/demo.sh
+# Each broker's example, one line each.
+demo: $(BUILD)/fyers_oauth
 
 ## Run every test: Rust unit and integration tests, the header check, C programs under valgrind.
 test:
