@@ -33,6 +33,11 @@
 //! base, [`Sim::noren_oauth_url`] its browser login page (which redirects at once with a fresh
 //! code; [`Sim::noren_authorize`] mints one without HTTP).
 //!
+//! Fyers API v3 lives under `/fyers/api/v3` ([`Sim::fyers_base_url`]); its login page
+//! ([`Sim::fyers_login_url`]) redirects at once with a fresh single-use auth code
+//! ([`Sim::fyers_authorize`] mints one without HTTP), and its demo account is
+//! [`FyersAccount::demo`].
+//!
 //! Faults ([`Fault`]) are carried out at the socket level (resets, hangs, endless bodies), since
 //! the server is a small HTTP/1.1 implementation on `std::net`. The simulator stops when the
 //! [`Sim`] is dropped.
