@@ -10,6 +10,7 @@ BUILD := build
 demo: release $(BUILD)/quickstart $(BUILD)/noren_oauth
 	scripts/demo.sh
 demo: $(BUILD)/zerodha_login
+demo: $(BUILD)/fyers_oauth
 
 ## Run every test: Rust unit and integration tests, the header check, C programs under valgrind.
 test:

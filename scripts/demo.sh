@@ -101,10 +101,35 @@ while IFS= read -r out <&"$upstox_out"; do
 done
 wait "$upstox_pid"
 
+
+echo "### Fyers (API v3, browser login with state and appIdHash) against brokersim"
+fyers_base=$(printf '%s' "$line" | sed -n 's/.*"fyers":{"base_url":"\([^"]*\)".*/\1/p')
+coproc FYERS {
+    BROKERLINK_FYERS_BASE_URL="$fyers_base" \
+    BROKERLINK_FYERS_REDIRECT_URI="$base_url/fyers/callback" \
+        build/fyers_oauth
+}
+fyers_pid=$FYERS_PID
+exec {fyers_out}<&"${FYERS[0]}" {fyers_in}>&"${FYERS[1]}"
+while IFS= read -r out <&"$fyers_out"; do
+    echo "$out"
+    case "$out" in
+        login_url:*)
+            redirect=$(target/release/brokersim browse "${out#login_url: }")
+            echo "(browser) landed on $redirect"
+            echo "$redirect" >&"$fyers_in"
+            ;;
+        "== rms: OK") fyers_rms_next=1 ;;
+        *) if [ -n "${fyers_rms_next:-}" ]; then echo "$out" >"$workdir/fyers.rms"; fyers_rms_next=""; fi ;;
+    esac
+done
+wait "$fyers_pid"
+
 echo
 echo "### The same normalized funds fields from every broker"
-for broker in angel noren zerodha upstox; do
+for broker in angel noren zerodha upstox fyers; do
     file="$workdir/$broker.rms"
     [ "$broker" = angel ] && sed -n '/^== rms: OK/{n;p;q}' "$workdir/angel.out" >"$file"
     printf '%-7s %s\n' "$broker" "$(sed 's/,"raw".*/}/' "$file")"
 done
+printf '%-6s %s\n' fyers "$(sed 's/,"raw".*/}/' "$workdir/fyers.rms")"

@@ -52,6 +52,11 @@ pub mod fuzzing {
         funds_from as angelone_funds_from, jwt_expiry, parse_reply as angelone_parse_reply,
         profile_from as angelone_profile_from, tokens_from_reply as angelone_tokens_from_reply,
     };
+    pub use crate::brokers::fyers::{
+        error_for_code as fyers_error_for_code, funds_from as fyers_funds_from,
+        parse_reply as fyers_parse_reply, profile_from as fyers_profile_from,
+        tokens_from_reply as fyers_tokens_from_reply,
+    };
     pub use crate::brokers::noren::{
         error_for_emsg as noren_error_for_emsg, expiry_from as noren_expiry_from,
         funds_from as noren_funds_from, parse_reply as noren_parse_reply,

@@ -40,6 +40,10 @@
 //! its authorization dialog (which redirects at once with a fresh code and the `state` it was
 //! given; [`Sim::upstox_authorize`] mints one without HTTP), and [`UpstoxAccount::demo`] its demo
 //! account (user `UP1234`, API key `upstox-api-key`, API secret `upstox-api-secret`).
+//! Fyers API v3 lives under `/fyers/api/v3` ([`Sim::fyers_base_url`]); its login page
+//! ([`Sim::fyers_login_url`]) redirects at once with a fresh single-use auth code
+//! ([`Sim::fyers_authorize`] mints one without HTTP), and its demo account is
+//! [`FyersAccount::demo`].
 //!
 //! Faults ([`Fault`]) are carried out at the socket level (resets, hangs, endless bodies), since
 //! the server is a small HTTP/1.1 implementation on `std::net`. The simulator stops when the
@@ -57,6 +61,7 @@ mod angel;
 mod browse;
 mod connection;
 mod fault;
+mod fyers;
 mod http;
 mod jwt;
 mod locked;
@@ -84,6 +89,7 @@ use std::sync::Arc;
 pub use angel::AngelAccount;
 pub use browse::browse;
 pub use fault::{Fault, FaultTimes};
+pub use fyers::{FyersAccount, FyersLimits};
 pub use log::LoggedRequest;
 pub use noren::{NorenAccount, PasswordState};
 pub use options::SimOptions;
@@ -147,6 +153,7 @@ impl Sim {
             }
             sim.add_zerodha_account(ZerodhaAccount::demo());
             sim.add_upstox_account(UpstoxAccount::demo());
+            sim.add_fyers_account(FyersAccount::demo());
         }
         Ok(sim)
     }
@@ -417,6 +424,8 @@ impl Sim {
             login_url: self.zerodha_login_url(),
             accounts: zerodha::accounts(&self.shared.zerodha),
         };
+        let fyers_accounts = fyers::accounts(&self.shared.fyers);
+        let (fyers_base, fyers_login) = (self.fyers_base_url(), self.fyers_login_url());
         startup::startup_line(
             &base_url,
             ca_file.as_deref(),
@@ -428,6 +437,11 @@ impl Sim {
                 base_url: self.upstox_base_url(),
                 oauth_url: self.upstox_oauth_url(),
                 accounts: upstox::accounts(&self.shared.upstox),
+            },
+            startup::FyersStartup {
+                base_url: &fyers_base,
+                login_url: &fyers_login,
+                accounts: fyers_accounts.iter().map(Into::into).collect(),
             },
         )
     }
@@ -509,6 +523,58 @@ impl Sim {
     /// whatever the time of day.
     pub fn set_upstox_funds_closed(&self, closed: bool) {
         upstox::set_funds_closed(&self.shared.upstox, closed);
+    }
+
+    /// The Fyers REST base URL, `http://127.0.0.1:PORT/fyers/api/v3` (the real one is
+    /// `https://api-t1.fyers.in/api/v3`), without trailing slash.
+    #[must_use]
+    pub fn fyers_base_url(&self) -> String {
+        format!("{}{}", self.base_url(), fyers::BASE_PATH)
+    }
+
+    /// The Fyers browser login page, `<fyers_base_url>/generate-authcode`, without query: add
+    /// `?client_id=<app_id>&redirect_uri=<registered URI>&response_type=code&state=<state>`. It
+    /// redirects at once to the redirect URI with `s=ok&code=200&auth_code=<fresh code>&state=…`;
+    /// an unknown app, another redirect URI or another response type gets a 400 page.
+    #[must_use]
+    pub fn fyers_login_url(&self) -> String {
+        format!("{}/generate-authcode", self.fyers_base_url())
+    }
+
+    /// Registers a Fyers account, replacing the one with the same app id. A `redirect_uri`
+    /// starting with `/` is made absolute with [`Sim::base_url`].
+    pub fn add_fyers_account(&self, account: FyersAccount) {
+        fyers::add_account(&self.shared.fyers, account, &self.base_url());
+    }
+
+    /// Replaces the `fund_limit` rows `/funds` returns for the user `fy_id` (ignored for an
+    /// unknown user), verbatim.
+    pub fn set_fyers_funds(&self, fy_id: &str, fund_limit: serde_json::Value) {
+        fyers::set_funds(&self.shared.fyers, fy_id, fund_limit);
+    }
+
+    /// Replaces the Fyers rate limits in force (default [`FyersLimits::default`], Fyers'
+    /// published 10/s, 200/min, 1,00,000/day; none at all when [`SimOptions::rate_limits`] is
+    /// off). Request history is kept.
+    pub fn set_fyers_limits(&self, limits: FyersLimits) {
+        fyers::set_limits(&self.shared.fyers, limits);
+    }
+
+    /// Mints an auth code exactly as the login page does for the app `app_id`: fresh, single
+    /// use, valid for 30000 s. `None` for an unknown app.
+    #[must_use]
+    pub fn fyers_authorize(&self, app_id: &str) -> Option<String> {
+        fyers::authorize(&self.shared.fyers, app_id)
+    }
+
+    /// Makes every Fyers access token of `fy_id` expire now (`-8 token is Expired` from then on).
+    pub fn expire_fyers_sessions(&self, fy_id: &str) {
+        fyers::expire_sessions(&self.shared.fyers, fy_id);
+    }
+
+    /// Makes every unused Fyers auth code expire now.
+    pub fn expire_fyers_codes(&self) {
+        fyers::expire_codes(&self.shared.fyers);
     }
 }
 

@@ -5,6 +5,7 @@
 //! `/user/` or `/connect/` (Kite's own paths, at the root). A new family adds its module and one line here.
 
 use crate::angel;
+use crate::fyers;
 use crate::http::{Request, Response};
 use crate::noren;
 use crate::state::Shared;
@@ -21,6 +22,8 @@ pub(crate) fn dispatch(shared: &Shared, request: &Request) -> Response {
         zerodha::handle(&shared.zerodha, &shared.options, request)
     } else if request.path.starts_with(upstox::PATH_PREFIX) {
         upstox::handle(&shared.upstox, &shared.options, request)
+    } else if request.path.starts_with(fyers::PATH_PREFIX) {
+        fyers::handle(&shared.fyers, &shared.options, request)
     } else {
         Response::html_error(404)
     }

@@ -5,6 +5,7 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
 use crate::angel::AngelAccount;
+use crate::fyers::FyersAccount;
 use crate::noren::NorenAccount;
 use crate::upstox::UpstoxAccount;
 use crate::zerodha::ZerodhaAccount;
@@ -20,6 +21,7 @@ struct StartupLine<'a> {
     noren: NorenStartup<'a>,
     zerodha: ZerodhaStartup<'a>,
     upstox: UpstoxStartup<'a>,
+    fyers: FyersStartup<'a>,
 }
 
 /// The Angel One part of the startup line.
@@ -144,6 +146,39 @@ struct ZerodhaCredentials<'a> {
     user_id: &'a str,
 }
 
+/// The Fyers part of the startup line: the REST base, the login page and the accounts.
+#[derive(Serialize)]
+pub(crate) struct FyersStartup<'a> {
+    /// The REST base URL (`…/fyers/api/v3`).
+    pub(crate) base_url: &'a str,
+    /// The browser login page (`…/fyers/api/v3/generate-authcode`), without query.
+    pub(crate) login_url: &'a str,
+    /// What a client needs to log in to each account.
+    pub(crate) accounts: Vec<FyersCredentials<'a>>,
+}
+
+/// What a client needs to log in to one Fyers account.
+#[derive(Serialize)]
+pub(crate) struct FyersCredentials<'a> {
+    app_id: &'a str,
+    app_secret: &'a str,
+    redirect_uri: &'a str,
+    fy_id: &'a str,
+    pin: &'a str,
+}
+
+impl<'a> From<&'a FyersAccount> for FyersCredentials<'a> {
+    fn from(account: &'a FyersAccount) -> FyersCredentials<'a> {
+        FyersCredentials {
+            app_id: &account.app_id,
+            app_secret: &account.app_secret,
+            redirect_uri: &account.redirect_uri,
+            fy_id: &account.fy_id,
+            pin: &account.pin,
+        }
+    }
+}
+
 /// The startup line: the simulator's version, base URL, CA file (HTTPS only) and, per broker
 /// family, its base URL and accounts. Broker families are keys (`"angelone"`, `"noren"`), so more
 /// can be added.
@@ -155,6 +190,7 @@ pub(crate) fn startup_line(
     noren: &[NorenPresetLine],
     zerodha: &ZerodhaLine,
     upstox: &UpstoxLine,
+    fyers: FyersStartup<'_>,
 ) -> String {
     let line = StartupLine {
         brokersim: env!("CARGO_PKG_VERSION"),
@@ -200,6 +236,7 @@ pub(crate) fn startup_line(
                 })
                 .collect(),
         },
+        fyers,
     };
     // Serializing structs of strings cannot fail.
     serde_json::to_string(&line).unwrap_or_default()

@@ -7,6 +7,7 @@ use std::time::SystemTime;
 
 use crate::angel::AngelState;
 use crate::fault::FaultBook;
+use crate::fyers::FyersState;
 use crate::http::Request;
 use crate::locked::lock;
 use crate::log::{EntryId, LoggedRequest, RequestLog};
@@ -39,6 +40,8 @@ pub(crate) struct Shared {
     pub(crate) noren: Mutex<NorenState>,
     /// Zerodha accounts, request tokens and sessions.
     pub(crate) zerodha: Mutex<ZerodhaState>,
+    /// Fyers accounts, codes, tokens and rate-limit history.
+    pub(crate) fyers: Mutex<FyersState>,
     /// Set when the simulator stops; every thread checks it at least every poll interval.
     stopping: AtomicBool,
     /// Told about each answered request (the CLI's `--verbose`).
@@ -56,6 +59,7 @@ impl Shared {
             angel: Mutex::default(),
             noren: Mutex::default(),
             zerodha: Mutex::default(),
+            fyers: Mutex::default(),
             stopping: AtomicBool::new(false),
             listener: Mutex::new(None),
             upstox: Mutex::default(),

@@ -13,6 +13,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 pub(crate) mod angelone;
+pub(crate) mod fyers;
 pub(crate) mod noren;
 pub(crate) mod upstox;
 pub(crate) mod zerodha;
@@ -127,6 +128,7 @@ const FAMILIES: &[(&str, Constructor)] = &[
     ("noren", noren::Noren::from_config),
     ("zerodha", zerodha::Zerodha::from_config),
     ("upstox", upstox::Upstox::from_config),
+    ("fyers", fyers::Fyers::from_config),
 ];
 
 /// Parses and validates a `broker_new` config: the shared settings, and the

@@ -7,6 +7,7 @@ mod angel_login;
 mod angel_session;
 mod cli;
 mod faults;
+mod fyers;
 mod noren_flattrade;
 mod noren_oauth;
 mod noren_quickauth;

@@ -108,6 +108,7 @@ pub fn flows(sim: &Sim) -> Vec<Flow> {
         },
         zerodha_flow(sim),
         upstox_flow(sim),
+        fyers_flow(sim),
     ]
 }
 
@@ -155,6 +156,29 @@ fn upstox_flow(sim: &Sim) -> Flow {
         bad_credentials: r#"{"code":"not-a-code"}"#.to_string(),
         user_id: "UP1234",
         available_cash: "5117.34",
+        refresh: false,
+    }
+}
+
+/// Fyers' browser-login flow. Its auth codes are single use, and the programs log in several
+/// times with the same credentials: brokersim registers an app whose one fixed auth code it
+/// accepts every time (`FyersAccount::reusable_auth_code`), the demo user's data otherwise.
+fn fyers_flow(sim: &Sim) -> Flow {
+    let mut app = brokersim::FyersAccount::demo();
+    app.app_id = "FYBINDINGS-100".to_string();
+    app.reusable_auth_code = Some("bindings-auth-code".to_string());
+    let config = crate::support::fyers_config(sim, "")
+        .replace(&brokersim::FyersAccount::demo().app_id, &app.app_id);
+    sim.add_fyers_account(app);
+    Flow {
+        name: "fyers",
+        config,
+        credentials: r#"{"auth_code":"bindings-auth-code"}"#.to_string(),
+        browser_login: false,
+        bad_credentials: r#"{"auth_code":"not-a-code"}"#.to_string(),
+        user_id: "XD12345",
+        // Clear Balance 21940.250000000004 + 749.5
+        available_cash: "22689.75",
         refresh: false,
     }
 }

@@ -471,3 +471,40 @@ pub fn upstox_session_with(sim: &Sim, extra: &str) -> Handle {
         .ok();
     handle
 }
+
+/// A Fyers config for brokersim's demo app on `sim`, plus extra keys.
+pub fn fyers_config(sim: &Sim, extra: &str) -> String {
+    let demo = brokersim::FyersAccount::demo();
+    let extra = if extra.is_empty() {
+        String::new()
+    } else {
+        format!(",{extra}")
+    };
+    format!(
+        r#"{{"broker":"fyers","app_id":"{}","app_secret":"{}","redirect_uri":"{}/fyers/callback","base_url":"{}","timeout_ms":3000{extra}}}"#,
+        demo.app_id,
+        demo.app_secret,
+        sim.base_url(),
+        sim.fyers_base_url()
+    )
+}
+
+/// A fresh auth code for brokersim's Fyers demo app, as its login page mints them.
+pub fn fyers_code(sim: &Sim) -> String {
+    sim.fyers_authorize(&brokersim::FyersAccount::demo().app_id)
+        .expect("the demo app is registered")
+}
+
+/// A logged-in Fyers session for the demo account.
+pub fn fyers_session(sim: &Sim) -> Handle {
+    fyers_session_with(sim, "")
+}
+
+/// A logged-in Fyers session with extra config keys.
+pub fn fyers_session_with(sim: &Sim, extra: &str) -> Handle {
+    let handle = Handle::new(&fyers_config(sim, extra));
+    handle
+        .login(&format!(r#"{{"auth_code":"{}"}}"#, fyers_code(sim)))
+        .ok();
+    handle
+}
