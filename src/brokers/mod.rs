@@ -104,6 +104,13 @@ pub(crate) trait Broker: Send + Sync + std::fmt::Debug {
 
     /// Ends the session at the broker.
     fn logout(&self, http: &Call<'_>, tokens: &Tokens) -> Result<()>;
+
+    /// Whether the broker has a logout that ends the session there. A
+    /// broker without one (Dhan) answers `false`: `broker_logout` then only
+    /// forgets the tokens, makes no call, and says so in its result.
+    fn revokes_at_logout(&self) -> bool {
+        true
+    }
 }
 
 /// Builds a broker family from its own config keys and the shared
