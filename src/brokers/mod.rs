@@ -13,6 +13,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 pub(crate) mod angelone;
+pub(crate) mod dhan;
 pub(crate) mod noren;
 
 /// The tokens of one logged-in session.
@@ -122,6 +123,7 @@ type Constructor = fn(&mut Keys, Option<&str>) -> Result<Box<dyn Broker>>;
 const FAMILIES: &[(&str, Constructor)] = &[
     ("angelone", angelone::AngelOne::from_config),
     ("noren", noren::Noren::from_config),
+    ("dhan", dhan::Dhan::from_config),
 ];
 
 /// Parses and validates a `broker_new` config: the shared settings, and the
@@ -254,7 +256,10 @@ mod tests {
     fn random_states_are_fresh_hex() {
         let (a, b) = (random_state().unwrap(), random_state().unwrap());
         assert_ne!(a, b);
-        assert!(a.len() == 32 && a.bytes().all(|c| c.is_ascii_hexdigit()), "{a}");
+        assert!(
+            a.len() == 32 && a.bytes().all(|c| c.is_ascii_hexdigit()),
+            "{a}"
+        );
     }
 
     #[test]
