@@ -4,6 +4,7 @@
 //! with `/rest/`, Noren's with `/noren/`. A new family adds its module and one line here.
 
 use crate::angel;
+use crate::dhan;
 use crate::http::{Request, Response};
 use crate::noren;
 use crate::state::Shared;
@@ -14,6 +15,8 @@ pub(crate) fn dispatch(shared: &Shared, request: &Request) -> Response {
         angel::handle(&shared.angel, &shared.options, request)
     } else if request.path.starts_with(noren::PATH_PREFIX) {
         noren::handle(&shared.noren, &shared.options, request)
+    } else if request.path.starts_with(dhan::PATH_PREFIX) {
+        dhan::handle(&shared.dhan, &shared.options, request)
     } else {
         Response::html_error(404)
     }

@@ -5,6 +5,7 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
 use crate::angel::AngelAccount;
+use crate::dhan::DhanAccount;
 use crate::noren::NorenAccount;
 
 /// The CLI's startup line (field order is the output order).
@@ -16,6 +17,7 @@ struct StartupLine<'a> {
     ca_file: Option<&'a str>,
     angelone: AngelStartup<'a>,
     noren: NorenStartup<'a>,
+    dhan: DhanStartup<'a>,
 }
 
 /// The Angel One part of the startup line.
@@ -123,6 +125,7 @@ pub(crate) fn startup_line(
     angel_base_url: &str,
     angel_accounts: &[AngelAccount],
     noren: &[NorenPresetLine],
+    dhan: &DhanLine,
 ) -> String {
     let line = StartupLine {
         brokersim: env!("CARGO_PKG_VERSION"),
@@ -141,7 +144,52 @@ pub(crate) fn startup_line(
                 .collect(),
         },
         noren: NorenStartup(noren),
+        dhan: DhanStartup {
+            base_url: &dhan.base_url,
+            auth_url: &dhan.auth_url,
+            accounts: dhan
+                .accounts
+                .iter()
+                .map(|a| DhanCredentials {
+                    client_id: &a.client_id,
+                    pin: &a.pin,
+                    totp_secret: &a.totp_secret,
+                    app_id: &a.app_id,
+                    app_secret: &a.app_secret,
+                    redirect_url: &a.redirect_url,
+                })
+                .collect(),
+        },
     };
     // Serializing structs of strings cannot fail.
     serde_json::to_string(&line).unwrap_or_default()
+}
+
+/// Dhan's URLs and accounts, as [`Sim::startup_line`](crate::Sim::startup_line) lists them.
+pub(crate) struct DhanLine {
+    /// The REST base URL (`…/dhan/v2`).
+    pub(crate) base_url: String,
+    /// The auth host's URL (`…/dhan/auth`).
+    pub(crate) auth_url: String,
+    /// The registered accounts.
+    pub(crate) accounts: Vec<DhanAccount>,
+}
+
+/// The Dhan part of the startup line.
+#[derive(Serialize)]
+struct DhanStartup<'a> {
+    base_url: &'a str,
+    auth_url: &'a str,
+    accounts: Vec<DhanCredentials<'a>>,
+}
+
+/// What a client needs to log in to one Dhan account.
+#[derive(Serialize)]
+struct DhanCredentials<'a> {
+    client_id: &'a str,
+    pin: &'a str,
+    totp_secret: &'a str,
+    app_id: &'a str,
+    app_secret: &'a str,
+    redirect_url: &'a str,
 }

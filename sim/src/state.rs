@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
 use crate::angel::AngelState;
+use crate::dhan::DhanState;
 use crate::fault::FaultBook;
 use crate::http::Request;
 use crate::locked::lock;
@@ -35,6 +36,8 @@ pub(crate) struct Shared {
     pub(crate) angel: Mutex<AngelState>,
     /// Noren accounts, codes and sessions.
     pub(crate) noren: Mutex<NorenState>,
+    /// Dhan accounts, consents, tokenIds and tokens.
+    pub(crate) dhan: Mutex<DhanState>,
     /// Set when the simulator stops; every thread checks it at least every poll interval.
     stopping: AtomicBool,
     /// Told about each answered request (the CLI's `--verbose`).
@@ -49,6 +52,7 @@ impl Shared {
             state: Mutex::new(State::default()),
             angel: Mutex::default(),
             noren: Mutex::default(),
+            dhan: Mutex::default(),
             stopping: AtomicBool::new(false),
             listener: Mutex::new(None),
         }
