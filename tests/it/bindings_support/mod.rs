@@ -101,6 +101,19 @@ pub fn flows(sim: &Sim) -> Vec<Flow> {
             available_cash: "1499999999999500.25",
             refresh: false,
         },
+        Flow {
+            name: "dhan-pin-totp",
+            config: crate::support::dhan_config(sim, ""),
+            credentials: crate::support::dhan_credentials(),
+            bad_credentials: format!(
+                r#"{{"pin":"000000","totp_secret":"{}"}}"#,
+                brokersim::DhanAccount::demo().totp_secret
+            ),
+            user_id: "1000000001",
+            // availabelBalance 98440.0, as the wire sends it
+            available_cash: "98440.0",
+            refresh: true,
+        },
     ]
 }
 
