@@ -7,7 +7,7 @@ BUILD := build
 .PHONY: demo test sdk bench header lint release clean
 
 ## Build the library, brokersim and the C examples, then run the demo against brokersim.
-demo: release $(BUILD)/quickstart $(BUILD)/noren_oauth
+demo: release $(BUILD)/quickstart $(BUILD)/noren_oauth $(BUILD)/dhan
 	scripts/demo.sh
 
 ## Run every test: Rust unit and integration tests, the header check, C programs under valgrind.

@@ -56,9 +56,16 @@ done
 wait "$noren_pid"
 
 echo
+echo "### DhanHQ v2 (PIN + TOTP; RenewToken; no logout endpoint) against brokersim"
+BROKERLINK_DHAN_BASE_URL="$base_url/dhan/v2" BROKERLINK_DHAN_AUTH_URL="$base_url/dhan/auth" \
+    build/dhan | tee "$workdir/dhan.out"
+sed -n '/^== rms: OK/{n;p;q}' "$workdir/dhan.out" >"$workdir/dhan.rms"
+
+echo
 echo "### The same normalized funds fields from both brokers"
 for broker in angel noren; do
     file="$workdir/$broker.rms"
     [ "$broker" = angel ] && sed -n '/^== rms: OK/{n;p;q}' "$workdir/angel.out" >"$file"
     printf '%-6s %s\n' "$broker" "$(sed 's/,"raw".*/}/' "$file")"
 done
+printf '%-6s %s\n' dhan "$(sed 's/,"raw".*/}/' "$workdir/dhan.rms")"

@@ -820,3 +820,70 @@ fn no_secret_in_results_errors_or_a_debug_log() {
     // The export, and only the export, holds the token.
     assert!(secrets.iter().any(|s| exported.contains(s.as_str())));
 }
+
+/// Builds examples-c/dhan.c against the library cargo built for this run.
+fn compile_example() -> std::path::PathBuf {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("dhan_example");
+    std::fs::create_dir_all(&dir).unwrap();
+    let exe = dir.join("dhan");
+    let lib = library_dir();
+    let root = env!("CARGO_MANIFEST_DIR");
+    let status = std::process::Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
+        .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic"])
+        .arg(format!("-I{root}/include"))
+        .arg(format!("{root}/examples-c/dhan.c"))
+        .arg("-o")
+        .arg(&exe)
+        .arg(format!("-L{}", lib.display()))
+        .arg(format!("-Wl,-rpath,{}", lib.display()))
+        .arg("-lbrokerlink")
+        .status()
+        .expect("a C compiler (cc) is installed");
+    assert!(status.success(), "compiling examples-c/dhan.c failed");
+    exe
+}
+
+#[test]
+fn the_c_example_runs_both_logins() {
+    use std::io::{BufRead, BufReader, Write};
+    let exe = compile_example();
+    let sim = sim();
+    let output = std::process::Command::new(&exe)
+        .env("BROKERLINK_DHAN_BASE_URL", sim.dhan_base_url())
+        .env("BROKERLINK_DHAN_AUTH_URL", sim.dhan_auth_url())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    for step in ["login", "profile", "rms", "refresh", "logout"] {
+        assert!(
+            stdout.contains(&format!("== {step}: OK\n")),
+            "{step}: {stdout}"
+        );
+    }
+    assert!(stdout.contains("\"available_cash\":98440.0"), "{stdout}");
+    assert!(stdout.contains("\"revoked_at_broker\":false"), "{stdout}");
+
+    let mut child = std::process::Command::new(&exe)
+        .env("BROKERLINK_DHAN_BASE_URL", sim.dhan_base_url())
+        .env("BROKERLINK_DHAN_AUTH_URL", sim.dhan_auth_url())
+        .env("BROKERLINK_DHAN_LOGIN", "consent")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut transcript = String::new();
+    let mut line = String::new();
+    while out.read_line(&mut line).unwrap() > 0 {
+        transcript.push_str(&line);
+        if let Some(url) = line.strip_prefix("login_url: ") {
+            let redirect = browse(url.trim());
+            writeln!(child.stdin.as_mut().unwrap(), "{redirect}").unwrap();
+        }
+        line.clear();
+    }
+    assert!(child.wait().unwrap().success(), "{transcript}");
+    assert!(transcript.contains("== rms: OK\n"), "{transcript}");
+    assert_eq!(sim.requests_to(CONSUME).len(), 1);
+}
