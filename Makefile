@@ -7,7 +7,7 @@ BUILD := build
 .PHONY: demo test sdk soak bench header lint release clean windows test-windows
 
 ## Build the library, brokersim and the C examples, then run the demo against brokersim.
-demo: release $(BUILD)/quickstart $(BUILD)/noren_oauth
+demo: release $(BUILD)/quickstart $(BUILD)/noren_oauth $(BUILD)/dhan
 	scripts/demo.sh
 demo: $(BUILD)/zerodha_login
 demo: $(BUILD)/fyers_oauth

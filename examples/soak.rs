@@ -618,7 +618,7 @@ impl Soak {
                                     handle.call(broker_get_rms)
                                 };
                                 let invalid =
-                                    status == BrokerStatus::BROKER_ERR_INVALID_HANDLE as i32;
+                                    status == brokerlink::Status::InvalidHandle as i32;
                                 let cause = if invalid && freed.load(Ordering::SeqCst) {
                                     Cause::Freed
                                 } else if invalid {
@@ -749,7 +749,7 @@ fn status_name(status: i32) -> String {
 /// Whether a failure is an expiry forced on a broker without refresh that no
 /// new login had replaced when the call began.
 fn expiry_without_refresh(session: &Session, status: i32, began: Instant) -> bool {
-    status == BrokerStatus::BROKER_ERR_SESSION_EXPIRED as i32
+    status == brokerlink::Status::SessionExpired as i32
         && session.kind == Kind::Tradesmart
         && (session.expired.load(Ordering::Relaxed) || began <= *session.relogged.lock().unwrap())
 }

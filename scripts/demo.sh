@@ -125,11 +125,16 @@ while IFS= read -r out <&"$fyers_out"; do
 done
 wait "$fyers_pid"
 
+
+echo "### DhanHQ v2 (PIN + TOTP; RenewToken; no logout endpoint) against brokersim"
+BROKERLINK_DHAN_BASE_URL="$base_url/dhan/v2" BROKERLINK_DHAN_AUTH_URL="$base_url/dhan/auth" \
+    build/dhan | tee "$workdir/dhan.out"
+sed -n '/^== rms: OK/{n;p;q}' "$workdir/dhan.out" >"$workdir/dhan.rms"
+
 echo
 echo "### The same normalized funds fields from every broker"
-for broker in angel noren zerodha upstox fyers; do
+for broker in angel noren zerodha upstox fyers dhan; do
     file="$workdir/$broker.rms"
     [ "$broker" = angel ] && sed -n '/^== rms: OK/{n;p;q}' "$workdir/angel.out" >"$file"
     printf '%-7s %s\n' "$broker" "$(sed 's/,"raw".*/}/' "$file")"
 done
-printf '%-6s %s\n' fyers "$(sed 's/,"raw".*/}/' "$workdir/fyers.rms")"

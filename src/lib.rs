@@ -52,6 +52,13 @@ pub mod fuzzing {
         funds_from as angelone_funds_from, jwt_expiry, parse_reply as angelone_parse_reply,
         profile_from as angelone_profile_from, tokens_from_reply as angelone_tokens_from_reply,
     };
+    pub use crate::brokers::dhan::{
+        funds_from as dhan_funds_from, ist_timestamp as dhan_ist_timestamp,
+        jwt_expiry as dhan_jwt_expiry, parse_reply as dhan_parse_reply,
+        profile_from as dhan_profile_from, token_validity as dhan_token_validity,
+        tokens_from_login as dhan_tokens_from_login,
+        tokens_from_renewal as dhan_tokens_from_renewal,
+    };
     pub use crate::brokers::fyers::{
         error_for_code as fyers_error_for_code, funds_from as fyers_funds_from,
         parse_reply as fyers_parse_reply, profile_from as fyers_profile_from,

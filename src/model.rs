@@ -43,6 +43,11 @@ pub struct LoggedOut {
     /// Always `true`: the session is closed locally, and at the broker
     /// unless the broker had already ended it.
     pub logged_out: bool,
+    /// Whether the broker no longer accepts the tokens: `true` when it
+    /// ended the session (or had already ended it), `false` for a broker
+    /// with no logout endpoint (Dhan), whose token stays valid at the
+    /// broker until it expires although this session has forgotten it.
+    pub revoked_at_broker: bool,
 }
 
 /// What `broker_login_url` returns.

@@ -32,6 +32,9 @@
 //! `ZD1234`). Kite's paths are served at the root, as on api.kite.trade
 //! ([`Sim::zerodha_base_url`]), its login page at [`Sim::zerodha_login_url`].
 //!
+//! Dhan ([`DhanAccount::demo`]: client id `1000000001`, PIN `123456`) lives under `/dhan/`: its
+//! REST API at [`Sim::dhan_base_url`], its auth host at [`Sim::dhan_auth_url`].
+//!
 //! Noren presets live under `/noren/<preset>/`: [`Sim::noren_base_url`] gives a preset's REST
 //! base, [`Sim::noren_oauth_url`] its browser login page (which redirects at once with a fresh
 //! code; [`Sim::noren_authorize`] mints one without HTTP).
@@ -60,6 +63,7 @@
 mod angel;
 mod browse;
 mod connection;
+mod dhan;
 mod fault;
 mod fyers;
 mod http;
@@ -88,6 +92,7 @@ use std::sync::Arc;
 
 pub use angel::AngelAccount;
 pub use browse::browse;
+pub use dhan::DhanAccount;
 pub use fault::{Fault, FaultTimes};
 pub use fyers::{FyersAccount, FyersLimits};
 pub use log::LoggedRequest;
@@ -154,6 +159,7 @@ impl Sim {
             sim.add_zerodha_account(ZerodhaAccount::demo());
             sim.add_upstox_account(UpstoxAccount::demo());
             sim.add_fyers_account(FyersAccount::demo());
+            sim.add_dhan_account(DhanAccount::demo());
         }
         Ok(sim)
     }
@@ -401,6 +407,10 @@ impl Sim {
     /// [{"api_key":"zerodha-api-key","api_secret":"zerodha-api-secret","user_id":"ZD1234"}]}`; then `"upstox":{"base_url":…,
     /// "oauth_url":…,"accounts":[{"user_id":…,"api_key":…,"api_secret":…,"redirect_uri":…}]}`.
     /// An HTTPS simulator's line has
+    /// `legacy_base_url` and Flattrade with its `token_url`. Dhan's part is
+    /// `"dhan":{"base_url":"…/dhan/v2","auth_url":"…/dhan/auth","accounts":[{"client_id":
+    /// "1000000001","pin":"123456","totp_secret":"…","app_id":"…","app_secret":"…",
+    /// "redirect_url":"…/dhan/callback"}]}`. An HTTPS simulator's line has
     /// `https://` URLs and, after `base_url`, `"ca_file":"<path>"` ([`Sim::ca_file`]).
     #[must_use]
     pub fn startup_line(&self) -> String {
@@ -426,6 +436,11 @@ impl Sim {
         };
         let fyers_accounts = fyers::accounts(&self.shared.fyers);
         let (fyers_base, fyers_login) = (self.fyers_base_url(), self.fyers_login_url());
+        let dhan_line = startup::DhanLine {
+            base_url: self.dhan_base_url(),
+            auth_url: self.dhan_auth_url(),
+            accounts: dhan::accounts(&self.shared.dhan),
+        };
         startup::startup_line(
             &base_url,
             ca_file.as_deref(),
@@ -443,6 +458,7 @@ impl Sim {
                 login_url: &fyers_login,
                 accounts: fyers_accounts.iter().map(Into::into).collect(),
             },
+            &dhan_line,
         )
     }
 
@@ -575,6 +591,55 @@ impl Sim {
     /// Makes every unused Fyers auth code expire now.
     pub fn expire_fyers_codes(&self) {
         fyers::expire_codes(&self.shared.fyers);
+    }
+
+    /// Dhan's REST base URL, `http://127.0.0.1:PORT/dhan/v2` (Dhan's `https://api.dhan.co/v2`).
+    #[must_use]
+    pub fn dhan_base_url(&self) -> String {
+        format!("{}{}", self.base_url(), dhan::API_BASE_PATH)
+    }
+
+    /// Dhan's auth host, `http://127.0.0.1:PORT/dhan/auth` (Dhan's `https://auth.dhan.co`):
+    /// generate-consent, the consent page, consumeApp-consent, generateAccessToken.
+    #[must_use]
+    pub fn dhan_auth_url(&self) -> String {
+        format!("{}{}", self.base_url(), dhan::AUTH_BASE_PATH)
+    }
+
+    /// Registers a Dhan account, replacing the account with the same client id. A
+    /// `redirect_url` starting with `/` is made absolute with [`Sim::base_url`].
+    pub fn add_dhan_account(&self, account: DhanAccount) {
+        dhan::add_account(&self.shared.dhan, account, &self.base_url());
+    }
+
+    /// Replaces what `/v2/fundlimit` returns for `client_id` besides `dhanClientId` (ignored
+    /// for an unknown client).
+    pub fn set_dhan_funds(&self, client_id: &str, fund_limit: serde_json::Value) {
+        dhan::set_funds(&self.shared.dhan, client_id, fund_limit);
+    }
+
+    /// Makes every access token of `client_id` expire now (`DH-901` from then on; RenewToken
+    /// renews only active tokens, so these cannot be renewed).
+    pub fn expire_dhan_sessions(&self, client_id: &str) {
+        dhan::expire_sessions(&self.shared.dhan, client_id);
+    }
+
+    /// Makes every unused tokenId of the consent login expire now.
+    pub fn expire_dhan_token_ids(&self) {
+        dhan::expire_token_ids(&self.shared.dhan);
+    }
+
+    /// Sets how long Dhan access tokens issued from now on stay valid (their `exp`); default 24
+    /// hours, Dhan's documented lifetime.
+    pub fn set_dhan_token_ttl(&self, ttl: std::time::Duration) {
+        dhan::set_token_ttl(&self.shared.dhan, ttl);
+    }
+
+    /// A token for `client_id` as web.dhan.co generates it ("Access DhanHQ APIs"; renewable with
+    /// RenewToken), or `None` for an unknown client.
+    #[must_use]
+    pub fn dhan_web_token(&self, client_id: &str) -> Option<String> {
+        dhan::web_token(&self.shared.dhan, client_id)
     }
 }
 

@@ -13,9 +13,9 @@ const USAGE: &str = "\
 Usage: brokersim [OPTIONS]
 
 Runs an offline simulator of Indian brokers' REST APIs (Angel One SmartAPI; Noren OMS as
-Kambala, Shoonya, Zebu, Tradesmart and Flattrade; Zerodha Kite Connect; Upstox) on plain HTTP, or HTTPS
-with --tls. Prints one JSON line with the base URLs and the demo accounts' credentials, then
-serves until killed.
+Kambala, Shoonya, Zebu, Tradesmart and Flattrade; Zerodha Kite Connect; Upstox; Fyers;
+DhanHQ v2) on plain HTTP, or HTTPS with --tls. Prints one JSON line with the base URLs and the
+demo accounts' credentials, then serves until killed.
 
 Usage: brokersim browse LOGIN_URL
 

@@ -5,6 +5,7 @@
 //! `/user/` or `/connect/` (Kite's own paths, at the root). A new family adds its module and one line here.
 
 use crate::angel;
+use crate::dhan;
 use crate::fyers;
 use crate::http::{Request, Response};
 use crate::noren;
@@ -24,6 +25,8 @@ pub(crate) fn dispatch(shared: &Shared, request: &Request) -> Response {
         upstox::handle(&shared.upstox, &shared.options, request)
     } else if request.path.starts_with(fyers::PATH_PREFIX) {
         fyers::handle(&shared.fyers, &shared.options, request)
+    } else if request.path.starts_with(dhan::PATH_PREFIX) {
+        dhan::handle(&shared.dhan, &shared.options, request)
     } else {
         Response::html_error(404)
     }

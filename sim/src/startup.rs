@@ -5,6 +5,7 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
 use crate::angel::AngelAccount;
+use crate::dhan::DhanAccount;
 use crate::fyers::FyersAccount;
 use crate::noren::NorenAccount;
 use crate::upstox::UpstoxAccount;
@@ -22,6 +23,7 @@ struct StartupLine<'a> {
     zerodha: ZerodhaStartup<'a>,
     upstox: UpstoxStartup<'a>,
     fyers: FyersStartup<'a>,
+    dhan: DhanStartup<'a>,
 }
 
 /// The Angel One part of the startup line.
@@ -182,6 +184,7 @@ impl<'a> From<&'a FyersAccount> for FyersCredentials<'a> {
 /// The startup line: the simulator's version, base URL, CA file (HTTPS only) and, per broker
 /// family, its base URL and accounts. Broker families are keys (`"angelone"`, `"noren"`), so more
 /// can be added.
+#[allow(clippy::too_many_arguments)] // one per broker family, each its own type
 pub(crate) fn startup_line(
     base_url: &str,
     ca_file: Option<&str>,
@@ -191,6 +194,7 @@ pub(crate) fn startup_line(
     zerodha: &ZerodhaLine,
     upstox: &UpstoxLine,
     fyers: FyersStartup<'_>,
+    dhan: &DhanLine,
 ) -> String {
     let line = StartupLine {
         brokersim: env!("CARGO_PKG_VERSION"),
@@ -237,6 +241,22 @@ pub(crate) fn startup_line(
                 .collect(),
         },
         fyers,
+        dhan: DhanStartup {
+            base_url: &dhan.base_url,
+            auth_url: &dhan.auth_url,
+            accounts: dhan
+                .accounts
+                .iter()
+                .map(|a| DhanCredentials {
+                    client_id: &a.client_id,
+                    pin: &a.pin,
+                    totp_secret: &a.totp_secret,
+                    app_id: &a.app_id,
+                    app_secret: &a.app_secret,
+                    redirect_url: &a.redirect_url,
+                })
+                .collect(),
+        },
     };
     // Serializing structs of strings cannot fail.
     serde_json::to_string(&line).unwrap_or_default()
@@ -267,4 +287,33 @@ struct UpstoxCredentials<'a> {
     api_key: &'a str,
     api_secret: &'a str,
     redirect_uri: &'a str,
+}
+
+/// Dhan's URLs and accounts, as [`Sim::startup_line`](crate::Sim::startup_line) lists them.
+pub(crate) struct DhanLine {
+    /// The REST base URL (`…/dhan/v2`).
+    pub(crate) base_url: String,
+    /// The auth host's URL (`…/dhan/auth`).
+    pub(crate) auth_url: String,
+    /// The registered accounts.
+    pub(crate) accounts: Vec<DhanAccount>,
+}
+
+/// The Dhan part of the startup line.
+#[derive(Serialize)]
+struct DhanStartup<'a> {
+    base_url: &'a str,
+    auth_url: &'a str,
+    accounts: Vec<DhanCredentials<'a>>,
+}
+
+/// What a client needs to log in to one Dhan account.
+#[derive(Serialize)]
+struct DhanCredentials<'a> {
+    client_id: &'a str,
+    pin: &'a str,
+    totp_secret: &'a str,
+    app_id: &'a str,
+    app_secret: &'a str,
+    redirect_url: &'a str,
 }

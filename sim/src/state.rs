@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
 use crate::angel::AngelState;
+use crate::dhan::DhanState;
 use crate::fault::FaultBook;
 use crate::fyers::FyersState;
 use crate::http::Request;
@@ -42,6 +43,8 @@ pub(crate) struct Shared {
     pub(crate) zerodha: Mutex<ZerodhaState>,
     /// Fyers accounts, codes, tokens and rate-limit history.
     pub(crate) fyers: Mutex<FyersState>,
+    /// Dhan accounts, consents, tokenIds and tokens.
+    pub(crate) dhan: Mutex<DhanState>,
     /// Set when the simulator stops; every thread checks it at least every poll interval.
     stopping: AtomicBool,
     /// Told about each answered request (the CLI's `--verbose`).
@@ -60,6 +63,7 @@ impl Shared {
             noren: Mutex::default(),
             zerodha: Mutex::default(),
             fyers: Mutex::default(),
+            dhan: Mutex::default(),
             stopping: AtomicBool::new(false),
             listener: Mutex::new(None),
             upstox: Mutex::default(),

@@ -13,6 +13,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 pub(crate) mod angelone;
+pub(crate) mod dhan;
 pub(crate) mod fyers;
 pub(crate) mod noren;
 pub(crate) mod upstox;
@@ -115,6 +116,13 @@ pub(crate) trait Broker: Send + Sync + std::fmt::Debug {
 
     /// Ends the session at the broker.
     fn logout(&self, http: &Call<'_>, tokens: &Tokens) -> Result<()>;
+
+    /// Whether the broker has a logout that ends the session there. A
+    /// broker without one (Dhan) answers `false`: `broker_logout` then only
+    /// forgets the tokens, makes no call, and says so in its result.
+    fn revokes_at_logout(&self) -> bool {
+        true
+    }
 }
 
 /// Builds a broker family from its own config keys and the shared
@@ -129,6 +137,7 @@ const FAMILIES: &[(&str, Constructor)] = &[
     ("zerodha", zerodha::Zerodha::from_config),
     ("upstox", upstox::Upstox::from_config),
     ("fyers", fyers::Fyers::from_config),
+    ("dhan", dhan::Dhan::from_config),
 ];
 
 /// Parses and validates a `broker_new` config: the shared settings, and the

@@ -132,9 +132,16 @@ pub extern "C" fn broker_free(session: *mut BrokerSession) {
 /// happens in a browser (OAuth-style): {"url":"https://..."}. Open it, log
 /// in, and pass the code from the page it redirects to to broker_login.
 /// For Angel One this is the SmartAPI publisher login page, which carries
-/// the app's API key as the broker requires. No network call is made.
-/// Returns BROKER_OK, BROKER_ERR_INVALID_HANDLE, BROKER_ERR_UNSUPPORTED or
-/// BROKER_ERR_INTERNAL. Thread-safe.
+/// the app's API key as the broker requires. No network call is made,
+/// except for Dhan's consent login: Dhan must first be asked for a consent
+/// id (generate-consent, which spends one of the 25 consents Dhan allows a
+/// day), so this call then blocks for at most the configured timeout, is
+/// logged as a login request, and may fail like any other call: a refusal
+/// of the daily cap is BROKER_ERR_RATE_LIMITED with "reason":
+/// "daily_limit_reached". Returns BROKER_OK, BROKER_ERR_INVALID_ARGUMENT,
+/// BROKER_ERR_INVALID_HANDLE, BROKER_ERR_UNSUPPORTED, BROKER_ERR_INTERNAL,
+/// and for Dhan also a transport or broker error as for broker_login.
+/// Thread-safe.
 ///
 /// # Safety
 /// out_json is NULL or writable.
@@ -226,7 +233,10 @@ pub unsafe extern "C" fn broker_get_rms(
 /// valid for a new broker_login. A session the broker had already ended
 /// counts as logged out. On any other failure the tokens are kept so the
 /// call can be retried. On success *out_json receives {"broker","user_id",
-/// "logged_out":true}. Returns as broker_get_profile. Thread-safe.
+/// "logged_out":true,"revoked_at_broker":true}. A broker with no logout
+/// endpoint (Dhan) is not called: the tokens are forgotten here, stay valid
+/// at the broker until they expire, and "revoked_at_broker" is false.
+/// Returns as broker_get_profile. Thread-safe.
 ///
 /// # Safety
 /// out_json is NULL or writable.

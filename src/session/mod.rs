@@ -129,7 +129,25 @@ impl Session {
     /// says the session had already ended counts as success; any other
     /// failure keeps the tokens so the call can be tried again.
     pub fn logout(&self) -> Result<LoggedOut> {
-        self.current()?;
+        let held = self.current()?;
+        if !self.broker.revokes_at_logout() {
+            // Nothing to call: forget the tokens, and say they still work at the broker.
+            self.replace_if_current(&held, None);
+            self.log.log(
+                Level::Debug,
+                format_args!(
+                    "logout: {} has no logout endpoint; the tokens are forgotten here and stay valid at the broker until they expire",
+                    self.broker.name()
+                ),
+            );
+            return Ok(LoggedOut {
+                broker: self.broker.name(),
+                user_id: held.user_id.clone(),
+                logged_out: true,
+                revoked_at_broker: false,
+            });
+        }
+        drop(held);
         let call = self.call();
         self.pacer.acquire(Operation::Logout, call.deadline())?;
         // The tokens current when the request leaves, after its turn.
@@ -146,6 +164,7 @@ impl Session {
             broker: self.broker.name(),
             user_id: current.user_id.clone(),
             logged_out: true,
+            revoked_at_broker: true,
         })
     }
 

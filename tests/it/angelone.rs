@@ -62,7 +62,9 @@ fn full_flow_login_profile_rms_refresh_logout() {
     let refreshed = handle.refresh();
     assert_eq!(refreshed.ok()["user_id"], "D12345");
     handle.rms().ok();
-    assert_eq!(handle.logout().ok()["logged_out"], true);
+    let logout = handle.logout();
+    assert_eq!(logout.ok()["logged_out"], true);
+    assert_eq!(logout.ok()["revoked_at_broker"], true);
     handle.rms().err(s(Status::NotLoggedIn));
     // The handle stays usable for a new login.
     handle.login(&angel_credentials()).ok();

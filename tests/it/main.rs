@@ -17,6 +17,7 @@ mod bindings_python;
 mod bindings_vba;
 mod bindings_vba_twins;
 mod c_abi;
+mod dhan;
 mod fyers;
 mod header;
 mod logger;

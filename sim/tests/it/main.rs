@@ -6,6 +6,7 @@ mod common;
 mod angel_login;
 mod angel_session;
 mod cli;
+mod dhan;
 mod faults;
 mod fyers;
 mod noren_flattrade;

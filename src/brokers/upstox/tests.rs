@@ -6,6 +6,7 @@ fn reply(status: u16, body: &str) -> Response {
         status,
         content_type: Some("application/json".into()),
         body: Zeroizing::new(body.as_bytes().to_vec()),
+        date: None,
     }
 }
 

@@ -9,6 +9,7 @@ fn reply(status: u16, content_type: &str, body: &str) -> Response {
         status,
         content_type: Some(content_type.into()),
         body: Zeroizing::new(body.as_bytes().to_vec()),
+        date: None,
     }
 }
 

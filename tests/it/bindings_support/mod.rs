@@ -109,6 +109,20 @@ pub fn flows(sim: &Sim) -> Vec<Flow> {
         zerodha_flow(sim),
         upstox_flow(sim),
         fyers_flow(sim),
+        Flow {
+            name: "dhan-pin-totp",
+            config: crate::support::dhan_config(sim, ""),
+            credentials: crate::support::dhan_credentials(),
+            browser_login: false,
+            bad_credentials: format!(
+                r#"{{"pin":"000000","totp_secret":"{}"}}"#,
+                brokersim::DhanAccount::demo().totp_secret
+            ),
+            user_id: "1000000001",
+            // availabelBalance 98440.0, as the wire sends it
+            available_cash: "98440.0",
+            refresh: true,
+        },
     ]
 }
 

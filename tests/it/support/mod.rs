@@ -508,3 +508,43 @@ pub fn fyers_session_with(sim: &Sim, extra: &str) -> Handle {
         .ok();
     handle
 }
+
+/// A Dhan config for the demo account on `sim` (REST and auth hosts, the
+/// app's key and secret for the consent login), plus extra keys.
+pub fn dhan_config(sim: &Sim, extra: &str) -> String {
+    let demo = brokersim::DhanAccount::demo();
+    let extra = if extra.is_empty() {
+        String::new()
+    } else {
+        format!(",{extra}")
+    };
+    format!(
+        r#"{{"broker":"dhan","client_id":"{}","app_id":"{}","app_secret":"{}","base_url":"{}","auth_url":"{}","timeout_ms":3000{extra}}}"#,
+        demo.client_id,
+        demo.app_id,
+        demo.app_secret,
+        sim.dhan_base_url(),
+        sim.dhan_auth_url()
+    )
+}
+
+/// The Dhan demo account's PIN + TOTP credentials, the TOTP computed by the library.
+pub fn dhan_credentials() -> String {
+    let demo = brokersim::DhanAccount::demo();
+    format!(
+        r#"{{"pin":"{}","totp_secret":"{}"}}"#,
+        demo.pin, demo.totp_secret
+    )
+}
+
+/// A Dhan session on `sim` logged in with the demo account's PIN and TOTP.
+pub fn dhan_session(sim: &Sim) -> Handle {
+    dhan_session_with(sim, "")
+}
+
+/// A Dhan session logged in with PIN and TOTP, with extra config keys.
+pub fn dhan_session_with(sim: &Sim, extra: &str) -> Handle {
+    let handle = Handle::new(&dhan_config(sim, extra));
+    handle.login(&dhan_credentials()).ok();
+    handle
+}

@@ -7,6 +7,7 @@ fn reply(status: u16, body: &str) -> Response {
         status,
         content_type: Some("application/json".into()),
         body: Zeroizing::new(body.as_bytes().to_vec()),
+        date: None,
     }
 }
 
@@ -104,6 +105,7 @@ fn replies_without_the_envelope_fall_back_to_the_http_status() {
             status,
             content_type: Some("text/plain".into()),
             body: Zeroizing::new(body.as_bytes().to_vec()),
+            date: None,
         };
         let e = parse_reply(op, &response).unwrap_err();
         (e.status, e.retryable, e.http_status)
