@@ -617,8 +617,7 @@ impl Soak {
                                 } else {
                                     handle.call(broker_get_rms)
                                 };
-                                let invalid =
-                                    status == brokerlink::Status::InvalidHandle as i32;
+                                let invalid = status == brokerlink::Status::InvalidHandle as i32;
                                 let cause = if invalid && freed.load(Ordering::SeqCst) {
                                     Cause::Freed
                                 } else if invalid {

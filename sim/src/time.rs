@@ -35,10 +35,26 @@ pub(crate) fn http_date(at: SystemTime) -> String {
 
 /// `now` in India Standard Time (UTC+05:30) as `"HH:MM:SS DD-MM-YYYY"`, Noren's `request_time`.
 pub(crate) fn ist_request_time(now: SystemTime) -> String {
-    let format = format_description!("[hour]:[minute]:[second] [day]-[month]-[year]");
-    OffsetDateTime::from(now)
+    in_ist(
+        now,
+        format_description!("[hour]:[minute]:[second] [day]-[month]-[year]"),
+    )
+}
+
+/// `now` in India Standard Time as `yyyy-mm-dd hh:mm:ss`, Kite's timestamp format
+/// (PROTOCOLS.md §4.4).
+pub(crate) fn ist_timestamp(now: SystemTime) -> String {
+    in_ist(
+        now,
+        format_description!("[year]-[month]-[day] [hour]:[minute]:[second]"),
+    )
+}
+
+/// `at` in India Standard Time, as `format` writes it.
+fn in_ist(at: SystemTime, format: &[time::format_description::BorrowedFormatItem<'_>]) -> String {
+    OffsetDateTime::from(at)
         .to_offset(offset!(+5:30))
-        .format(&format)
+        .format(format)
         .unwrap_or_default()
 }
 

@@ -2,12 +2,8 @@
 //! POST, the query of GET and DELETE), the `status`/`data` envelope and its error form, the
 //! `token api_key:access_token` header, and the checksums and random tokens.
 
-use std::time::SystemTime;
-
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use time::OffsetDateTime;
-use time::macros::{format_description, offset};
 
 use crate::http::{Request, Response};
 
@@ -139,14 +135,7 @@ pub(crate) fn random_token() -> String {
         .collect()
 }
 
-/// `yyyy-mm-dd hh:mm:ss` in IST, Kite's timestamp format (PROTOCOLS.md §4.4).
-pub(crate) fn ist_timestamp(now: SystemTime) -> String {
-    let format = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
-    OffsetDateTime::from(now)
-        .to_offset(offset!(+5:30))
-        .format(&format)
-        .unwrap_or_default()
-}
+pub(crate) use crate::time::ist_timestamp;
 
 #[cfg(test)]
 mod tests {
