@@ -9,8 +9,6 @@ BUILD := build
 ## Build the library, brokersim and the C examples, then run the demo against brokersim.
 demo: release $(BUILD)/quickstart $(BUILD)/noren_oauth $(BUILD)/dhan
 	scripts/demo.sh
-demo: $(BUILD)/zerodha_login
-demo: $(BUILD)/fyers_oauth
 
 ## Run every test: Rust unit and integration tests, the header check, C programs under valgrind.
 test:

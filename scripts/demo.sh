@@ -65,14 +65,12 @@ browser_demo noren env \
 
 echo
 echo "### Zerodha Kite Connect (browser login, request_token exchange) against brokersim"
-browser_demo zerodha env \
-    BROKERLINK_ZERODHA_BASE_URL="$base_url" \
-    BROKERLINK_ZERODHA_OAUTH_URL="$base_url/connect/login" \
-    build/zerodha_login
+# The Noren example takes any broker's config whole, as for Upstox and Fyers below.
+zerodha_config="{\"broker\":\"zerodha\",\"api_key\":\"zerodha-api-key\",\"api_secret\":\"zerodha-api-secret\",\"base_url\":\"$base_url\",\"oauth_url\":\"$base_url/connect/login\"}"
+browser_demo zerodha env BROKERLINK_CONFIG="$zerodha_config" build/noren_oauth
 
 echo
 echo "### Upstox (browser login, code exchange, funds v3) against brokersim"
-# The Noren example takes any broker's config whole.
 upstox_base=$(printf '%s' "$line" | sed -n 's/.*"upstox":{"base_url":"\([^"]*\)".*/\1/p')
 upstox_config="{\"broker\":\"upstox\",\"api_key\":\"upstox-api-key\",\"api_secret\":\"upstox-api-secret\",\"redirect_uri\":\"$base_url/upstox/callback\",\"base_url\":\"$upstox_base\",\"oauth_url\":\"$upstox_base/v2/login/authorization/dialog\"}"
 browser_demo upstox env BROKERLINK_CONFIG="$upstox_config" build/noren_oauth
@@ -80,10 +78,8 @@ browser_demo upstox env BROKERLINK_CONFIG="$upstox_config" build/noren_oauth
 echo
 echo "### Fyers (API v3, browser login with state and appIdHash) against brokersim"
 fyers_base=$(printf '%s' "$line" | sed -n 's/.*"fyers":{"base_url":"\([^"]*\)".*/\1/p')
-browser_demo fyers env \
-    BROKERLINK_FYERS_BASE_URL="$fyers_base" \
-    BROKERLINK_FYERS_REDIRECT_URI="$base_url/fyers/callback" \
-    build/fyers_oauth
+fyers_config="{\"broker\":\"fyers\",\"app_id\":\"FYDEMOAPP1-100\",\"app_secret\":\"FYDEMOSECRET\",\"redirect_uri\":\"$base_url/fyers/callback\",\"base_url\":\"$fyers_base\"}"
+browser_demo fyers env BROKERLINK_CONFIG="$fyers_config" build/noren_oauth
 
 echo
 echo "### DhanHQ v2 (PIN + TOTP; RenewToken; no logout endpoint) against brokersim"
