@@ -83,6 +83,7 @@ mod time;
 mod tls;
 mod totp;
 mod upstox;
+mod web;
 mod zerodha;
 
 use std::fmt;

@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 use time::macros::{format_description, offset};
 
 use crate::http::Response;
+pub(crate) use crate::web::page;
 
 /// DH-901's message, as third-party logs quote it.
 pub(crate) const INVALID_AUTHENTICATION: &str =
@@ -201,15 +202,6 @@ pub(crate) fn with_param(url: &str, name: &str, value: &str) -> String {
         }
     }
     out
-}
-
-/// A small HTML page.
-pub(crate) fn page(status: u16, title: &str, body_html: &str) -> Response {
-    let html = format!(
-        "<!DOCTYPE html><html><head><title>brokersim: {title}</title></head>\
-         <body><h1>{title}</h1>{body_html}</body></html>"
-    );
-    Response::new(status, "text/html; charset=utf-8", html)
 }
 
 /// Escapes text for HTML.

@@ -3,6 +3,7 @@
 
 use crate::fyers::state::FyersState;
 use crate::http::{Request, Response};
+use crate::web::page;
 use std::time::SystemTime;
 
 /// `GET <base>/generate-authcode?client_id=…&redirect_uri=…&response_type=code&state=…`: a
@@ -73,15 +74,6 @@ pub(crate) fn callback(request: &Request) -> Response {
         ));
     }
     page(200, "Fyers auth code", &html)
-}
-
-/// A small HTML page.
-fn page(status: u16, title: &str, body_html: &str) -> Response {
-    let html = format!(
-        "<!DOCTYPE html><html><head><title>brokersim: {title}</title></head>\
-         <body><h1>{title}</h1>{body_html}</body></html>"
-    );
-    Response::new(status, "text/html; charset=utf-8", html)
 }
 
 /// `url` with `params` appended to its query, values percent-encoded; control characters are

@@ -5,6 +5,7 @@ use crate::http::{Request, Response};
 use crate::noren::Context;
 use crate::noren::preset::Preset;
 use crate::noren::state::NorenState;
+use crate::web::{html_escape, page, percent_encode};
 
 /// The login page, `GET /noren/<preset>/OAuthlogin/authorize/oauth?client_id=<client_id>` or
 /// `GET /noren/flattrade/auth/?app_key=<api_key>`: there is no form to fill in; a registered app
@@ -93,15 +94,6 @@ pub(crate) fn callback(request: &Request) -> Response {
     page(200, "Authorization code", &html)
 }
 
-/// A small HTML page.
-fn page(status: u16, title: &str, body_html: &str) -> Response {
-    let html = format!(
-        "<!DOCTYPE html><html><head><title>brokersim: {title}</title></head>\
-         <body><h1>{title}</h1>{body_html}</body></html>"
-    );
-    Response::new(status, "text/html; charset=utf-8", html)
-}
-
 /// `url` with `params` appended to its query, values percent-encoded. Control characters are
 /// dropped from `url`, so that it cannot break the `Location` header.
 fn with_query(url: &str, params: &[(&str, &str)]) -> String {
@@ -155,35 +147,6 @@ fn hex_value(digit: u8) -> Option<u8> {
     char::from(digit)
         .to_digit(16)
         .and_then(|value| u8::try_from(value).ok())
-}
-
-/// Percent-encodes everything but RFC 3986's unreserved characters.
-fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
-
-/// Escapes text for HTML content and attribute values.
-fn html_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

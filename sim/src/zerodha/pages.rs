@@ -2,6 +2,7 @@
 //! token, and the callback page the demo account is redirected to.
 
 use crate::http::{Request, Response};
+use crate::web::page;
 use crate::zerodha::Context;
 use crate::zerodha::state::ZerodhaState;
 use crate::zerodha::wire::{param, parse_form, percent_encode};
@@ -68,15 +69,6 @@ pub(crate) fn callback(request: &Request) -> Response {
             "<p>The redirect carried no request_token.</p>",
         ),
     }
-}
-
-/// A small HTML page.
-fn page(status: u16, title: &str, body_html: &str) -> Response {
-    let html = format!(
-        "<!DOCTYPE html><html><head><title>brokersim: {title}</title></head>\
-         <body><h1>{title}</h1>{body_html}</body></html>"
-    );
-    Response::new(status, "text/html; charset=utf-8", html)
 }
 
 /// Escapes text for HTML content and attribute values.

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::http::{Request, Response};
+pub(crate) use crate::web::percent_encode;
 
 /// The message of every refused Authorization (PROTOCOLS.md §4.6, [forum 15094]).
 pub(crate) const BAD_SESSION: &str = "Incorrect `api_key` or `access_token`.";
@@ -84,19 +85,6 @@ fn percent_decode(text: &str) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
-}
-
-/// Percent-encodes everything but RFC 3986's unreserved characters.
-pub(crate) fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 /// The `(api_key, access_token)` of an `Authorization: token api_key:access_token` header.
