@@ -85,16 +85,6 @@ fn tls_message(error: &rustls::Error) -> String {
     }
 }
 
-/// Whether a body read failed because the request's time ran out: reqwest
-/// reports its own timer as an io error wrapping a timeout `reqwest::Error`.
-pub(super) fn is_timeout(error: &std::io::Error) -> bool {
-    error.kind() == std::io::ErrorKind::TimedOut
-        || error
-            .get_ref()
-            .and_then(|inner| inner.downcast_ref::<reqwest::Error>())
-            .is_some_and(reqwest::Error::is_timeout)
-}
-
 /// The innermost error's text: the one that says what actually happened.
 pub(super) fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
     let mut current = error;

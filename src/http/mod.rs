@@ -1,21 +1,28 @@
-//! [`Transport`]: the one place that talks HTTP. One blocking reqwest client
-//! per session (kept-alive connections), rustls with ring, TLS 1.2+, a total
+//! [`Transport`]: the one place that talks HTTP. One reqwest client per
+//! session (kept-alive connections), rustls with ring, TLS 1.2+, a total
 //! deadline per call, a body size cap, and errors sorted into statuses.
+//!
+//! Every request runs on the caller's own thread: reqwest's async client is
+//! driven by [`runtime::block_on`] on a current-thread tokio runtime shared
+//! by the process, so a call never hands over to another thread and back,
+//! and the library starts no thread that unloading would have to join. The
+//! TLS setup (trust store and extra CAs) is built once per CA set and shared
+//! by every session that uses it ([`tls`]).
 
 use crate::config::TransportConfig;
 use crate::error::{Error, Result, Status};
 use crate::secret::Secret;
 use std::cell::RefCell;
-use std::io::Read;
-use std::sync::Once;
 use std::time::{Duration, Instant};
 use zeroize::Zeroizing;
 
 mod errors;
 mod proxy;
+mod runtime;
+mod tls;
 
 pub use errors::classify_non_json;
-use errors::{is_timeout, proxy_refused_credentials, root_cause};
+use errors::{proxy_refused_credentials, root_cause};
 use proxy::with_proxy;
 
 /// Largest reply body read; a larger one is a protocol error, so a broken or
@@ -60,7 +67,7 @@ pub struct Response {
 
 /// A kept-alive HTTP client with the session's timeout.
 pub(crate) struct Transport {
-    client: reqwest::blocking::Client,
+    client: reqwest::Client,
     timeout: Duration,
 }
 
@@ -103,26 +110,14 @@ impl Call<'_> {
 impl Transport {
     /// A client whose calls each take at most `timeout`, connect included.
     pub(crate) fn new(timeout: Duration, config: &TransportConfig) -> Result<Transport> {
-        install_crypto_provider();
-        let mut builder = reqwest::blocking::Client::builder()
+        let builder = reqwest::Client::builder()
             .user_agent(concat!("brokerlink/", env!("CARGO_PKG_VERSION")))
             .timeout(timeout)
             .connect_timeout(timeout)
-            .tls_version_min(reqwest::tls::Version::TLS_1_2)
+            .tls_backend_preconfigured(tls::client_config(&config.extra_ca_pem)?)
             .redirect(reqwest::redirect::Policy::none())
             .tcp_nodelay(true);
-        if !config.extra_ca_pem.is_empty() {
-            let certs = reqwest::Certificate::from_pem_bundle(&config.extra_ca_pem)
-                .ok()
-                .filter(|certs| !certs.is_empty())
-                .ok_or_else(|| {
-                    Error::invalid_argument(
-                        "config keys \"ca_file\"/\"ca_pem\" hold no valid PEM certificate",
-                    )
-                })?;
-            builder = builder.tls_certs_merge(certs);
-        }
-        builder = with_proxy(builder, config)?;
+        let builder = with_proxy(builder, config)?;
         let client = builder.build().map_err(|e| {
             Error::new(
                 Status::Tls,
@@ -153,7 +148,8 @@ impl Transport {
         )
     }
 
-    /// Sends a request and reads the whole reply before `deadline`.
+    /// Sends a request and reads the whole reply before `deadline`, on the
+    /// caller's thread.
     fn send_by(&self, request: &Request, deadline: Instant) -> Result<Response> {
         let remaining = deadline.saturating_duration_since(Instant::now());
         if remaining.is_zero() {
@@ -175,10 +171,26 @@ impl Transport {
             header.set_sensitive(true);
             builder = builder.header(*name, header);
         }
-        if let Some(body) = &request.body {
-            builder = builder.body(body.expose().to_owned());
-        }
-        let reply = builder.send().map_err(|e| self.classify(e))?;
+        builder = match &request.body {
+            Some(body) if !body.expose().is_empty() => builder.body(body.expose().to_owned()),
+            // hyper sends an empty body with no length at all, but proxies
+            // and firewalls may refuse a POST without one (411), and the
+            // SDKs send `Content-Length: 0`.
+            _ if request.method == Method::Post => {
+                builder.header(reqwest::header::CONTENT_LENGTH, "0")
+            }
+            _ => builder,
+        };
+        runtime::block_on(self.exchange(builder, deadline))?
+    }
+
+    /// The request's round trip: send, then read the reply whole.
+    async fn exchange(
+        &self,
+        request: reqwest::RequestBuilder,
+        deadline: Instant,
+    ) -> Result<Response> {
+        let reply = request.send().await.map_err(|e| self.classify(e))?;
         let status = reply.status().as_u16();
         if status == 407 {
             // Only a proxy answers 407 (here: to a plain-HTTP request it forwards).
@@ -194,7 +206,7 @@ impl Transport {
             .get(reqwest::header::DATE)
             .and_then(|v| v.to_str().ok())
             .and_then(crate::time::parse_http_date);
-        let body = self.read_body(reply, deadline, status)?;
+        let body = self.read_body(reply, deadline, status).await?;
         Ok(Response {
             status,
             content_type,
@@ -205,62 +217,57 @@ impl Transport {
 
     /// Reads the body up to the cap, and no later than the deadline, so a
     /// server that trickles bytes cannot hold the caller past its timeout.
-    fn read_body(
+    async fn read_body(
         &self,
-        mut reply: reqwest::blocking::Response,
+        mut reply: reqwest::Response,
         deadline: Instant,
         status: u16,
     ) -> Result<Zeroizing<Vec<u8>>> {
-        // Sized from Content-Length, the body is read straight into its own
-        // buffer, usually in one read and without a reallocation (which would
-        // leave an unwiped copy of a token behind).
+        // Sized from Content-Length, the body is copied straight into its own
+        // buffer, usually without a reallocation (which would leave an
+        // unwiped copy of a token behind).
         let expected = reply
             .content_length()
             .map_or(0, |n| n.min(MAX_BODY_BYTES as u64) as usize);
-        let mut body = Zeroizing::new(Vec::with_capacity(expected + 1));
+        let mut body = Zeroizing::new(Vec::with_capacity(expected));
         loop {
-            if Instant::now() >= deadline {
-                return Err(self.timed_out().with_http_status(status));
-            }
-            let filled = body.len();
-            if filled == body.capacity() {
-                grow(&mut body);
-            }
-            let capacity = body.capacity();
-            body.resize(capacity, 0);
-            let n = match reply.read(&mut body[filled..]) {
-                Ok(n) => n,
-                Err(e) if is_timeout(&e) || Instant::now() >= deadline => {
+            let chunk = match tokio::time::timeout_at(deadline.into(), reply.chunk()).await {
+                Err(_elapsed) => return Err(self.timed_out().with_http_status(status)),
+                Ok(Err(e)) if e.is_timeout() => {
                     return Err(self.timed_out().with_http_status(status));
                 }
-                Err(e) => {
+                Ok(Err(e)) => {
                     return Err(Error::new(
                         Status::Network,
                         format!(
                             "the connection broke while reading the reply: {}",
-                            root_cause(&e)
+                            root_cause(&e.without_url())
                         ),
                     )
                     .with_http_status(status));
                 }
+                Ok(Ok(None)) => return Ok(body),
+                Ok(Ok(Some(chunk))) => chunk,
             };
-            body.truncate(filled + n);
-            if body.len() > MAX_BODY_BYTES {
+            if body.len() + chunk.len() > MAX_BODY_BYTES {
                 return Err(
                     Error::protocol("the reply is larger than 1 MiB").with_http_status(status)
                 );
             }
-            if n == 0 {
-                return Ok(body);
+            if body.len() + chunk.len() > body.capacity() {
+                grow(&mut body, chunk.len());
             }
+            body.extend_from_slice(&chunk);
         }
     }
 }
 
-/// Doubles a body buffer's capacity (at least 8 KiB), wiping the old
-/// allocation instead of leaving it to the allocator.
-fn grow(body: &mut Zeroizing<Vec<u8>>) {
-    let mut bigger = Zeroizing::new(Vec::with_capacity((body.capacity() * 2).max(8 * 1024)));
+/// Makes room for `more` bytes by at least doubling a body buffer's
+/// capacity (at least 8 KiB), wiping the old allocation instead of leaving
+/// it to the allocator.
+fn grow(body: &mut Zeroizing<Vec<u8>>, more: usize) {
+    let capacity = (body.capacity() * 2).max(body.len() + more).max(8 * 1024);
+    let mut bigger = Zeroizing::new(Vec::with_capacity(capacity));
     bigger.extend_from_slice(body);
     *body = bigger;
 }
@@ -268,16 +275,6 @@ fn grow(body: &mut Zeroizing<Vec<u8>>) {
 /// The path of a URL, for the log: never its query.
 fn endpoint_of(url: &str) -> String {
     reqwest::Url::parse(url).map_or_else(|_| "-".to_string(), |u| u.path().to_string())
-}
-
-/// Installs ring as rustls' process default, once. The default lives in our
-/// own copy of rustls, so no other TLS user in the host process is affected.
-fn install_crypto_provider() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        // Err means a provider is already installed: that is fine.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    });
 }
 
 #[cfg(test)]
@@ -288,56 +285,88 @@ mod tests {
     fn growing_a_body_keeps_its_bytes_and_doubles_capacity() {
         let mut body = Zeroizing::new(Vec::with_capacity(1));
         body.push(7);
-        grow(&mut body);
+        grow(&mut body, 1);
         assert_eq!(body.as_slice(), &[7]);
         assert!(body.capacity() >= 8 * 1024);
         let capacity = body.capacity();
         body.resize(capacity, 1);
         let before = body.capacity();
-        grow(&mut body);
+        grow(&mut body, 1);
         assert!(body.capacity() >= before * 2);
+        grow(&mut body, 10 * before);
+        assert!(body.capacity() >= 11 * before);
         assert!(body.iter().skip(1).all(|&b| b == 1));
     }
 
-    #[test]
-    fn delete_requests_go_out_as_delete_with_their_query() {
+    /// Serves one request on a new listener; returns the URL and a handle
+    /// that yields the request's head (request line and headers).
+    fn one_request_server() -> (String, std::thread::JoinHandle<String>) {
         use std::io::{BufRead, BufReader, Write};
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!(
-            "http://{}/session/token?a=1",
-            listener.local_addr().unwrap()
-        );
+        let url = format!("http://{}", listener.local_addr().unwrap());
         let server = std::thread::spawn(move || {
             let (stream, _) = listener.accept().unwrap();
             let mut reader = BufReader::new(stream);
-            let mut line = String::new();
-            reader.read_line(&mut line).unwrap();
-            let mut header = String::new();
-            while reader.read_line(&mut header).unwrap() > 2 {
-                header.clear();
-            }
+            let mut head = String::new();
+            while reader.read_line(&mut head).unwrap() > 2 && !head.ends_with("\r\n\r\n") {}
             reader
                 .get_mut()
                 .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
                 .unwrap();
-            line
+            head
         });
+        (url, server)
+    }
+
+    fn send(method: Method, url: String, body: Option<&str>) -> Response {
         let transport =
             Transport::new(Duration::from_secs(5), &TransportConfig::default()).unwrap();
         let request = Request {
-            method: Method::Delete,
+            method,
             url,
             headers: Vec::new(),
-            body: None,
+            body: body.map(Secret::new),
         };
-        let response = transport.call(false).send(&request).unwrap();
+        transport.call(false).send(&request).unwrap()
+    }
+
+    #[test]
+    fn delete_requests_go_out_as_delete_with_their_query() {
+        let (url, server) = one_request_server();
+        let response = send(Method::Delete, format!("{url}/session/token?a=1"), None);
         assert_eq!(
             (response.status, response.body.as_slice()),
             (200, &b"{}"[..])
         );
-        assert_eq!(
-            server.join().unwrap(),
-            "DELETE /session/token?a=1 HTTP/1.1\r\n"
+        let head = server.join().unwrap();
+        assert!(
+            head.starts_with("DELETE /session/token?a=1 HTTP/1.1\r\n"),
+            "{head}"
         );
+        assert!(
+            !head.to_ascii_lowercase().contains("content-length"),
+            "{head}"
+        );
+    }
+
+    #[test]
+    fn an_empty_post_says_its_length_is_zero() {
+        for body in [None, Some("")] {
+            let (url, server) = one_request_server();
+            send(Method::Post, format!("{url}/login"), body);
+            let head = server.join().unwrap().to_ascii_lowercase();
+            assert!(
+                head.contains("\r\ncontent-length: 0\r\n"),
+                "{body:?}: {head}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_post_sends_its_body_with_its_length() {
+        let (url, server) = one_request_server();
+        send(Method::Post, format!("{url}/login"), Some("{\"a\":1}"));
+        let head = server.join().unwrap().to_ascii_lowercase();
+        assert!(head.contains("\r\ncontent-length: 7\r\n"), "{head}");
     }
 }

@@ -13,9 +13,9 @@ use crate::error::{Error, Result};
 /// `NO_PROXY` lists it. One fix on top: a `NO_PROXY` entry `*` means every
 /// host, IP addresses included (hyper-util matches `*` against names only).
 pub(super) fn with_proxy(
-    builder: reqwest::blocking::ClientBuilder,
+    builder: reqwest::ClientBuilder,
     config: &TransportConfig,
-) -> Result<reqwest::blocking::ClientBuilder> {
+) -> Result<reqwest::ClientBuilder> {
     if let Some(proxy) = &config.proxy {
         let proxy = reqwest::Proxy::all(proxy.expose()).map_err(|_| {
             Error::invalid_argument("config key \"proxy\" is not a usable proxy URL")

@@ -4,7 +4,7 @@
 //!
 //! Tests that need a process of their own (a process-wide logger, proxy
 //! variables in the environment) run their body in a child process of this
-//! binary (`crate::support::run_in_child`).
+//! binary (`crate::support::run_test_alone`).
 
 mod bindings_support;
 mod support;
@@ -29,6 +29,7 @@ mod refusals;
 mod secrets;
 mod session_state;
 mod staying_alive;
+mod threads;
 mod tls;
 mod upstox;
 mod zerodha;
