@@ -220,7 +220,7 @@ impl Error {
         );
         Error {
             status,
-            message: message.into(),
+            message: capped(message.into(), MAX_MESSAGE_CHARS),
             broker_code: None,
             broker_message: None,
             http_status: None,
@@ -241,8 +241,12 @@ impl Error {
 
     /// Attaches what the broker said.
     pub fn with_broker(mut self, code: Option<String>, message: Option<String>) -> Error {
-        self.broker_code = code.filter(|c| !c.is_empty());
-        self.broker_message = message.filter(|m| !m.is_empty());
+        self.broker_code = code
+            .filter(|c| !c.is_empty())
+            .map(|c| capped(c, MAX_BROKER_CODE_CHARS));
+        self.broker_message = message
+            .filter(|m| !m.is_empty())
+            .map(|m| capped(m, MAX_MESSAGE_CHARS));
         self
     }
 
@@ -304,9 +308,54 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// The longest `message` and `broker_message` kept, in characters. A broker
+/// that answers with a page of text (or a megabyte of it) still gives an
+/// error a host can log and show; the rest is cut and marked with `…`.
+const MAX_MESSAGE_CHARS: usize = 1000;
+/// The longest `broker_code` kept: real codes are a few characters.
+const MAX_BROKER_CODE_CHARS: usize = 64;
+
+/// `text` cut to at most `max` characters, the cut marked with `…`.
+fn capped(mut text: String, max: usize) -> String {
+    if let Some((end, _)) = text.char_indices().nth(max) {
+        let end = text[..end]
+            .char_indices()
+            .next_back()
+            .map_or(0, |(last, _)| last);
+        text.truncate(end);
+        text.push('…');
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_broker_text_is_cut_to_a_loggable_size() {
+        let page = "é".repeat(5_000);
+        let error = Error::new(Status::Broker, format!("the broker said: {page}"))
+            .with_broker(Some("X".repeat(500)), Some(page.clone()));
+        for (text, max) in [
+            (&error.message, MAX_MESSAGE_CHARS),
+            (error.broker_message.as_ref().unwrap(), MAX_MESSAGE_CHARS),
+            (error.broker_code.as_ref().unwrap(), MAX_BROKER_CODE_CHARS),
+        ] {
+            assert_eq!(text.chars().count(), max, "{text}");
+            assert!(text.ends_with('…'));
+        }
+        assert!(error.message.starts_with("the broker said: éé"));
+        let short = Error::new(Status::Broker, "short").with_broker(None, Some("AG8001".into()));
+        assert_eq!(
+            (short.message.as_str(), short.broker_message.as_deref()),
+            ("short", Some("AG8001"))
+        );
+        assert_eq!(
+            capped("x".repeat(MAX_MESSAGE_CHARS), MAX_MESSAGE_CHARS).len(),
+            MAX_MESSAGE_CHARS
+        );
+    }
 
     #[test]
     fn status_numbers_are_stable_and_dense() {

@@ -28,7 +28,7 @@ const TOKEN_LIFETIME_SECS: i64 = 24 * 3600;
 pub fn parse_reply(op: Operation, response: &Response) -> Result<Value> {
     let reply = match serde_json::from_slice::<Value>(&response.body) {
         Ok(reply @ Value::Object(_)) => reply,
-        _ => return Err(http::classify_non_json(response)),
+        _ => return Err(non_json(op, response)),
     };
     let status = response.status;
     let code = text_field(&reply, "errorCode");
@@ -70,6 +70,18 @@ pub fn parse_reply(op: Operation, response: &Response) -> Result<Value> {
         return Err(renew_refused(op, error).with_http_status(status));
     }
     Ok(reply)
+}
+
+/// A reply that is not a JSON object. At RenewToken a refusal in any shape
+/// (a text or HTML 4xx) is still a renewal that will not happen; a garbled
+/// success stays a protocol error.
+fn non_json(op: Operation, response: &Response) -> Error {
+    let error = http::classify_non_json(response);
+    if error.status == Status::Protocol {
+        error
+    } else {
+        renew_refused(op, error)
+    }
 }
 
 const RELOGIN: &str = "the session is no longer valid: log in again";

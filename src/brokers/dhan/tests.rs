@@ -114,6 +114,29 @@ fn every_refusal_at_refresh_but_a_transient_one_is_session_expired() {
     );
 }
 
+/// Found by fuzzing (dhan_reply): an error object with a byte that is not
+/// UTF-8 is not JSON, and at RenewToken its 400 was left a plain broker
+/// error instead of asking for a new login.
+#[test]
+fn a_refusal_at_refresh_that_is_not_json_is_session_expired() {
+    let mut body = dh("DH-905", "Request method 'POST' is not supported").into_bytes();
+    let at = body.len() - 10;
+    body[at] = 0x86;
+    for (status, body) in [(400, body), (405, b"Method Not Allowed".to_vec())] {
+        let response = Response {
+            body: Zeroizing::new(body),
+            ..reply(status, "")
+        };
+        let e = parse_reply(Operation::Refresh, &response).unwrap_err();
+        assert_eq!(e.status, Status::SessionExpired, "HTTP {status}: {e:?}");
+        assert_eq!(e.http_status, Some(status));
+    }
+    let garbled = parse_reply(Operation::Refresh, &reply(200, "{not json")).unwrap_err();
+    assert_eq!(garbled.status, Status::Protocol);
+    let busy = parse_reply(Operation::Refresh, &reply(503, "<html>busy</html>")).unwrap_err();
+    assert!(busy.retryable, "{busy:?}");
+}
+
 #[test]
 fn auth_host_refusals_at_login() {
     let e = error(
