@@ -193,7 +193,11 @@ pub fn tokens_from(data: &Value, previous: Option<&Tokens>, now: i64) -> Result<
         (_, Some(previous)) => previous.user_id.clone(),
         (id, None) => id,
     };
-    let logged_in = ist_seconds(&text_field(data, "login_time")).unwrap_or(now);
+    // A login_time outside the last day (or minutes ahead, for clocks that
+    // differ) cannot be this login's: the day end is counted from now.
+    let logged_in = ist_seconds(&text_field(data, "login_time"))
+        .filter(|at| (now - 86_400..=now + 300).contains(at))
+        .unwrap_or(now);
     Ok(Tokens {
         access,
         refresh: token("refresh_token").or_else(|| previous.and_then(|p| p.refresh.clone())),

@@ -202,7 +202,7 @@ const NEXT_SIX_AM: i64 = 1_795_480_200;
 fn tokens_expire_at_the_next_six_am_ist_after_login_time() {
     let data = json!({"user_id": "AB1234", "access_token": "at", "refresh_token": "",
         "login_time": LOGIN_TIME});
-    let tokens = tokens_from(&data, None, 0).unwrap();
+    let tokens = tokens_from(&data, None, LOGIN_AT + 60).unwrap();
     assert_eq!(tokens.expires_at, Some(NEXT_SIX_AM));
     assert_eq!(tokens.user_id, "AB1234");
     assert!(tokens.refresh.is_none(), "an empty refresh token is none");
@@ -214,15 +214,20 @@ fn tokens_expire_at_the_next_six_am_ist_after_login_time() {
     // Before 06:00 IST, the same morning's 06:00.
     let data = json!({"access_token": "at", "login_time": "2026-11-24 05:59:59"});
     assert_eq!(
-        tokens_from(&data, None, 0).unwrap().expires_at,
+        tokens_from(&data, None, NEXT_SIX_AM).unwrap().expires_at,
         Some(NEXT_SIX_AM)
     );
-    // A login_time that is not `yyyy-mm-dd hh:mm:ss` falls back to now.
+    // A login_time that is not `yyyy-mm-dd hh:mm:ss`, or is not within the
+    // last day, falls back to now (year 21 was found by fuzzing: its day
+    // end was a negative time, so the token counted as long expired).
     for odd in [
         "2026-11-23T16:15:14",
         "2026-13-01 00:00:00",
         "x",
         "2026-11-23 16:15",
+        "0021-01-01 16:15:14",
+        "2026-11-21 16:15:14",
+        "2099-01-01 00:00:00",
     ] {
         let data = json!({"access_token": "at", "login_time": odd});
         assert_eq!(
