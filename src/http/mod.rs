@@ -69,6 +69,21 @@ pub struct Response {
 pub(crate) struct Transport {
     client: reqwest::Client,
     timeout: Duration,
+    /// Dropped after `client` (fields drop in order), to close its
+    /// connections then.
+    _closer: ClosesConnections,
+}
+
+/// Lets the connections of a dropped client close at once. Their tasks live
+/// on the shared runtime, which runs only while some thread is in a call:
+/// without this, a freed session's sockets would stay open until the
+/// process's next call.
+struct ClosesConnections;
+
+impl Drop for ClosesConnections {
+    fn drop(&mut self) {
+        runtime::settle();
+    }
 }
 
 /// One library call's view of the transport: every request it sends, its
@@ -124,7 +139,11 @@ impl Transport {
                 format!("could not set up HTTPS: {}", root_cause(&e)),
             )
         })?;
-        Ok(Transport { client, timeout })
+        Ok(Transport {
+            client,
+            timeout,
+            _closer: ClosesConnections,
+        })
     }
 
     /// Starts a call: its deadline is now plus the configured timeout.
@@ -328,6 +347,43 @@ mod tests {
             body: body.map(Secret::new),
         };
         transport.call(false).send(&request).unwrap()
+    }
+
+    #[test]
+    fn dropping_a_transport_closes_its_connections_at_once() {
+        use std::io::Read;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/funds", listener.local_addr().unwrap());
+        let server = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut head = [0; 1024];
+            let _ = stream.read(&mut head).unwrap();
+            std::io::Write::write_all(
+                &mut stream,
+                b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}",
+            )
+            .unwrap();
+            // A hang guard, not a timing: the close comes at the drop.
+            stream
+                .set_read_timeout(Some(Duration::from_secs(30)))
+                .unwrap();
+            stream.read(&mut head).map_err(|e| e.kind())
+        });
+        let transport =
+            Transport::new(Duration::from_secs(5), &TransportConfig::default()).unwrap();
+        let request = Request {
+            method: Method::Get,
+            url,
+            headers: Vec::new(),
+            body: None,
+        };
+        transport.call(false).send(&request).unwrap();
+        drop(transport);
+        assert_eq!(
+            server.join().unwrap(),
+            Ok(0),
+            "the server saw the connection close"
+        );
     }
 
     #[test]

@@ -18,14 +18,34 @@ use std::future::Future;
 use std::sync::OnceLock;
 use tokio::runtime::Runtime;
 
+/// The runtime, once a first call has made it.
+static RUNTIME: OnceLock<Runtime> = OnceLock::new();
+
 /// Runs `work` to completion on the calling thread.
 pub(super) fn block_on<T>(work: impl Future<Output = T>) -> Result<T> {
     Ok(runtime()?.block_on(work))
 }
 
+/// Gives the runtime's ready tasks a turn, so that connections whose client
+/// was just dropped shut down now rather than at the process's next call.
+/// Does nothing inside a runtime (a Rust host's async code), where blocking
+/// is not allowed, or before the runtime exists.
+pub(super) fn settle() {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return;
+    }
+    if let Some(runtime) = RUNTIME.get() {
+        runtime.block_on(async {
+            // A closing connection may need a second turn (flush, then close).
+            for _ in 0..2 {
+                tokio::task::yield_now().await;
+            }
+        });
+    }
+}
+
 /// The shared runtime, made on first use.
 fn runtime() -> Result<&'static Runtime> {
-    static RUNTIME: OnceLock<Runtime> = OnceLock::new();
     if let Some(runtime) = RUNTIME.get() {
         return Ok(runtime);
     }
