@@ -317,6 +317,10 @@ const MAX_BROKER_CODE_CHARS: usize = 64;
 
 /// `text` cut to at most `max` characters, the cut marked with `…`.
 fn capped(mut text: String, max: usize) -> String {
+    // No text of at most `max` bytes has more than `max` characters.
+    if text.len() <= max {
+        return text;
+    }
     if let Some((end, _)) = text.char_indices().nth(max) {
         let end = text[..end]
             .char_indices()
