@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Runs every benchmark against brokersim on 127.0.0.1 and writes BENCHMARKS.md:
-#   sections 1-4 by `cargo bench --bench brokerlink` (call overhead, concurrency,
-#   footprint, cold start over HTTPS), section 5 by benches/sdk/compare.py (the
-#   official Python SDKs against brokerlink's Python binding), appended.
+#   sections 1-4 by `cargo bench --bench brokerlink` (call overhead against the
+#   floor, idle and under load; concurrency; footprint with 1,000 sessions; cold
+#   start and the second broker_new), section 5 by benches/sdk/compare.py (the
+#   six families' official Python SDKs against brokerlink's Python binding and
+#   the floor, idle and under load), appended, then section 6, the goals table
+#   (cargo bench's goals from target/bench-goals.json, and compare.py's).
 #
 #   scripts/bench.sh [--quick]     (`make bench`; --quick or BENCH_QUICK=1: a short run)
 #
@@ -93,7 +96,8 @@ fi
 echo "== benches/sdk/compare.py ${compare_args[*]:-}"
 section=$(mktemp)
 trap 'rm -f "$section"' EXIT
-"$venv/bin/python" benches/sdk/compare.py "${compare_args[@]}" --command "$BENCH_COMMAND" --output "$section"
+"$venv/bin/python" benches/sdk/compare.py "${compare_args[@]}" --command "$BENCH_COMMAND" \
+    --goals target/bench-goals.json --output "$section"
 cat "$section"
 cat "$section" >>BENCHMARKS.md
 echo "== BENCHMARKS.md written"
