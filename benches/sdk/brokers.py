@@ -35,16 +35,36 @@ def base_path(url):
 
 class Broker:
     """One family: `label` names its rows, `sdk` is the PyPI distribution,
-    `patched` says whether the SDK's code had to change, `notes` what it took."""
+    `patched` says whether the SDK's code had to change, `notes` what it took.
+    A subclass sets `self.urls` (its part of brokersim's startup line) and
+    `self.account` (the demo account)."""
 
     label = ""
     sdk = ""
     patched = False
     notes = ""
+    #: brokerlink's config: `broker`, the demo account's `account_keys` as
+    #: they are, and each of `url_keys` (config key: startup line key).
+    broker = ""
+    account_keys = ()
+    url_keys = {"base_url": "base_url"}
+    #: The credentials key for the browser's grant; None: the account's PIN and TOTP secret.
+    grant_key = None
 
     def grant(self):
         """The browser step, untimed; None for a login without one."""
         return None
+
+    def config(self):
+        config = {"broker": self.broker}
+        config.update((key, self.account[key]) for key in self.account_keys)
+        config.update((key, self.urls[name]) for key, name in self.url_keys.items())
+        return config
+
+    def credentials(self, grant):
+        if self.grant_key is None:
+            return {"pin": self.account["pin"], "totp_secret": self.account["totp_secret"]}
+        return {self.grant_key: grant}
 
     def funds_request(self, state):
         """brokerlink's funds request for an exported `state`: method,
@@ -58,6 +78,8 @@ class Broker:
 class AngelOne(Broker):
     label = "Angel One"
     sdk = "smartapi-python"
+    broker = "angelone"
+    account_keys = ("api_key", "client_code")
     notes = """
 smartapi-python (Angel One), `from SmartApi import SmartConnect`:
 
@@ -99,13 +121,6 @@ smartapi-python (Angel One), `from SmartApi import SmartConnect`:
         reply = api.terminateSession(self.account["client_code"])
         check(reply.get("status") is True, "smartapi logout", reply)
 
-    def config(self):
-        return {"broker": "angelone", "api_key": self.account["api_key"],
-                "client_code": self.account["client_code"], "base_url": self.urls["base_url"]}
-
-    def credentials(self, grant):
-        return {"pin": self.account["pin"], "totp_secret": self.account["totp_secret"]}
-
     def funds_request(self, state):
         headers = ["Content-Type: application/json", "Accept: application/json",
                    "X-UserType: USER", "X-SourceID: WEB", "X-ClientLocalIP: 127.0.0.1",
@@ -146,6 +161,10 @@ def zebu_patched(norenapi_class):
 
 class Noren(Broker):
     sdk = "norenrestapioauth"
+    broker = "noren"
+    account_keys = ("client_id", "secret")
+    url_keys = {"base_url": "base_url", "oauth_url": "oauth_url"}
+    grant_key = "code"
     notes = """
 norenrestapioauth (Noren OAuth; the PyPI package `norenrestapioauth` installs the module
 `NorenRestApiPy`, the same module name as the legacy QuickAuth package `NorenRestApiPy`,
@@ -198,12 +217,7 @@ which this does not use), `from NorenRestApiPy.NorenApi import NorenApi`:
         check(reply is not None and reply.get("stat") == "Ok", "NorenApi.logout", reply)
 
     def config(self):
-        return {"broker": "noren", "preset": self.preset, "base_url": self.urls["base_url"],
-                "oauth_url": self.urls["oauth_url"], "client_id": self.account["client_id"],
-                "secret": self.account["secret"]}
-
-    def credentials(self, grant):
-        return {"code": grant}
+        return dict(super().config(), preset=self.preset)
 
     def funds_request(self, state):
         body = "jData=" + json.dumps({"uid": state["user_id"], "actid": state["account_id"]})
@@ -218,6 +232,10 @@ which this does not use), `from NorenRestApiPy.NorenApi import NorenApi`:
 class Zerodha(Broker):
     label = "Zerodha"
     sdk = "kiteconnect"
+    broker = "zerodha"
+    account_keys = ("api_key", "api_secret")
+    url_keys = {"base_url": "base_url", "oauth_url": "login_url"}
+    grant_key = "request_token"
     notes = """
 kiteconnect (Zerodha Kite Connect), `from kiteconnect import KiteConnect`:
 
@@ -256,14 +274,6 @@ kiteconnect (Zerodha Kite Connect), `from kiteconnect import KiteConnect`:
         reply = api.invalidate_access_token()
         check(reply is True, "KiteConnect.invalidate_access_token", reply)
 
-    def config(self):
-        return {"broker": "zerodha", "api_key": self.account["api_key"],
-                "api_secret": self.account["api_secret"], "base_url": self.urls["base_url"],
-                "oauth_url": self.urls["login_url"]}
-
-    def credentials(self, grant):
-        return {"request_token": grant}
-
     def funds_request(self, state):
         headers = ["X-Kite-Version: 3",
                    "Authorization: token %s:%s" % (self.account["api_key"], state["access_token"])]
@@ -276,6 +286,10 @@ kiteconnect (Zerodha Kite Connect), `from kiteconnect import KiteConnect`:
 class Upstox(Broker):
     label = "Upstox"
     sdk = "upstox-python-sdk"
+    broker = "upstox"
+    account_keys = ("api_key", "api_secret", "redirect_uri")
+    url_keys = {"base_url": "base_url", "oauth_url": "oauth_url"}
+    grant_key = "code"
     notes = """
 upstox-python-sdk (Upstox), `import upstox_client`:
 
@@ -322,15 +336,6 @@ upstox-python-sdk (Upstox), `import upstox_client`:
         reply = self.client.LoginApi(api.client).logout("2.0")
         check(reply.status == "success", "upstox LoginApi.logout", reply)
 
-    def config(self):
-        return {"broker": "upstox", "api_key": self.account["api_key"],
-                "api_secret": self.account["api_secret"],
-                "redirect_uri": self.account["redirect_uri"], "base_url": self.urls["base_url"],
-                "oauth_url": self.urls["oauth_url"]}
-
-    def credentials(self, grant):
-        return {"code": grant}
-
     def funds_request(self, state):
         headers = ["Accept: application/json", "Api-Version: 3.0",
                    "Authorization: Bearer " + state["access_token"]]
@@ -343,6 +348,10 @@ upstox-python-sdk (Upstox), `import upstox_client`:
 class Fyers(Broker):
     label = "Fyers"
     sdk = "fyers-apiv3"
+    broker = "fyers"
+    account_keys = ("app_id", "app_secret", "redirect_uri")
+    url_keys = {"base_url": "base_url", "oauth_url": "login_url"}
+    grant_key = "auth_code"
     notes = """
 fyers-apiv3 (Fyers), `from fyers_apiv3 import fyersModel`:
 
@@ -393,15 +402,6 @@ fyers-apiv3 (Fyers), `from fyers_apiv3 import fyersModel`:
         reply = api.logout()
         check(reply.get("s") == "ok", "FyersModel.logout", reply)
 
-    def config(self):
-        return {"broker": "fyers", "app_id": self.account["app_id"],
-                "app_secret": self.account["app_secret"],
-                "redirect_uri": self.account["redirect_uri"], "base_url": self.urls["base_url"],
-                "oauth_url": self.urls["login_url"]}
-
-    def credentials(self, grant):
-        return {"auth_code": grant}
-
     def funds_request(self, state):
         headers = ["Authorization: %s:%s" % (self.account["app_id"], state["access_token"]),
                    "Content-Type: application/json", "version: 3"]
@@ -414,6 +414,9 @@ fyers-apiv3 (Fyers), `from fyers_apiv3 import fyersModel`:
 class Dhan(Broker):
     label = "Dhan"
     sdk = "dhanhq"
+    broker = "dhan"
+    account_keys = ("client_id",)
+    url_keys = {"base_url": "base_url", "auth_url": "auth_url"}
     notes = """
 dhanhq (Dhan), `from dhanhq import DhanContext, DhanHTTP, DhanLogin, dhanhq`:
 
@@ -451,13 +454,6 @@ dhanhq (Dhan), `from dhanhq import DhanContext, DhanHTTP, DhanLogin, dhanhq`:
 
     def sdk_logout(self, api):
         pass  # no logout endpoint at Dhan, no logout call in the SDK
-
-    def config(self):
-        return {"broker": "dhan", "client_id": self.account["client_id"],
-                "base_url": self.urls["base_url"], "auth_url": self.urls["auth_url"]}
-
-    def credentials(self, grant):
-        return {"pin": self.account["pin"], "totp_secret": self.account["totp_secret"]}
 
     def funds_request(self, state):
         headers = ["access-token: " + state["access_token"], "client-id: " + state["user_id"],
