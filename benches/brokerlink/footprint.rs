@@ -59,7 +59,7 @@ pub fn footprint(sim: &Sim, settings: &Settings, report: &mut String, goals: &mu
     let _ = writeln!(
         report,
         "| RSS after {} calls | {:.1} MiB ({:+.1}% vs 1,000: growth would mean a leak) |",
-        settings.footprint_calls,
+        thousands(settings.footprint_calls),
         after_all / 1024.0,
         (after_all / after_1k - 1.0) * 100.0
     );
@@ -97,8 +97,8 @@ fn many_sessions(sim: &Sim, report: &mut String, goals: &mut Goals) {
     let n = thousands(SESSIONS);
     let _ = writeln!(
         report,
-        "| {n} sessions in one process: time to create them (`broker_new` + `broker_session_import` of a logged-in state) | {create_ms:.0} ms, {:.0} µs per session |",
-        create_ms * 1e3 / SESSIONS as f64
+        "| {n} sessions in one process: time to create them (`broker_new` + `broker_session_import` of a logged-in state) | {create_ms:.0} ms, {:.3} ms per session |",
+        create_ms / SESSIONS as f64
     );
     let _ = writeln!(
         report,
