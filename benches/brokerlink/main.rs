@@ -18,6 +18,9 @@ mod session;
 use brokersim::{Sim, SimOptions};
 use std::fmt::Write as _;
 
+/// What a child process of the bench runs, given the simulator's base URL.
+type Child = fn(&str);
+
 /// How much each section does; BENCH_QUICK=1 picks the short run.
 pub struct Settings {
     quick: bool,
@@ -56,7 +59,7 @@ fn main() {
     if std::env::var_os(load::CHILD).is_some() {
         load::child();
     }
-    let children: [(&str, fn(&str)); 3] = [
+    let children: [(&str, Child); 3] = [
         (footprint::CHILD, footprint::child),
         (footprint::SESSIONS_CHILD, footprint::sessions_child),
         (cold_start::CHILD, cold_start::child),
