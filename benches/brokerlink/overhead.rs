@@ -34,7 +34,7 @@ pub fn call_overhead(sim: &Sim, settings: &Settings, report: &mut String, goals:
     let token = session.access_token();
     let url = format!("{}{RMS_PATH}", sim.angel_base_url());
 
-    let client = reqwest::blocking::Client::builder().build().unwrap();
+    let client = bare_client();
     let headers = rms_headers(&token);
     let mut brokerlink = |n: usize| (0..n).for_each(|_| session.rms());
     let mut bare = |n: usize| {
@@ -111,6 +111,22 @@ fn write_section(settings: &Settings, report: &mut String, idle: [f64; 3], loade
         );
     }
     let _ = writeln!(report);
+}
+
+/// The bare reqwest blocking client. It only speaks plain HTTP here, but
+/// reqwest builds its TLS side anyway: given a ring-based configuration
+/// with no roots, so that nothing is installed process-wide for the library.
+fn bare_client() -> reqwest::blocking::Client {
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("ring supports the default TLS versions")
+        .with_root_certificates(rustls::RootCertStore::empty())
+        .with_no_client_auth();
+    reqwest::blocking::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .build()
+        .expect("the bare reqwest client builds")
 }
 
 /// One request/reply on a kept-alive connection, reading exactly Content-Length.

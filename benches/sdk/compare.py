@@ -58,8 +58,11 @@ class CpuLoad:
     exit: it takes one CPU, as a spreadsheet recalculating on one thread does
     (cargo bench's runs under load use the same one process)."""
 
+    #: Spins while its parent lives, so that no busy loop outlives a killed bench.
+    SPIN = "import os\nparent = os.getppid()\nwhile os.getppid() == parent:\n    pass\n"
+
     def __enter__(self):
-        self.process = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        self.process = subprocess.Popen([sys.executable, "-c", self.SPIN])
         return self
 
     def __exit__(self, *exc_info):
@@ -207,7 +210,7 @@ def report(passes, reads, repeats, command, library):
     main_table(w, passes["idle"])
     w("### Under load: the same with a CPU-bound process beside it\n")
     w("The same sequences again, against a new brokersim, with one busy-looping process "
-      "(`python -c 'while True: pass'`) running the whole time: it takes one CPU, as a host such "
+      "(a Python `while` loop) running the whole time: it takes one CPU, as a host such "
       "as Excel recalculating does. The ratios compare figures of this run alone.\n")
     rates_table(w, passes["load"])
     if "one_cpu" in passes:
