@@ -9,6 +9,7 @@ with a fresh one. Each SDK is imported when its broker is made, inside the
 temporary directory compare.py runs in.
 """
 
+import collections
 import inspect
 import json
 import os
@@ -33,9 +34,18 @@ def base_path(url):
     return urllib.parse.urlsplit(url).path.rstrip("/")
 
 
+#: How a broker's brokerlink config and credentials come from brokersim's
+#: startup line: `broker`, the demo account's `account` keys as they are, the
+#: config keys in `urls` (config key: startup line key), and the credentials
+#: key for the browser's `grant` (None: the account's PIN and TOTP secret).
+Keys = collections.namedtuple("Keys", "broker account urls grant")
+BASE_URL = {"base_url": "base_url"}
+
+
 class Broker:
     """One family: `label` names its rows, `sdk` is the PyPI distribution,
-    `patched` says whether the SDK's code had to change, `notes` what it took.
+    `patched` says whether the SDK's code had to change, `notes` what it took,
+    `keys` how brokerlink is configured (Keys).
     A subclass sets `self.urls` (its part of brokersim's startup line) and
     `self.account` (the demo account)."""
 
@@ -43,28 +53,22 @@ class Broker:
     sdk = ""
     patched = False
     notes = ""
-    #: brokerlink's config: `broker`, the demo account's `account_keys` as
-    #: they are, and each of `url_keys` (config key: startup line key).
-    broker = ""
-    account_keys = ()
-    url_keys = {"base_url": "base_url"}
-    #: The credentials key for the browser's grant; None: the account's PIN and TOTP secret.
-    grant_key = None
+    keys = None
 
     def grant(self):
         """The browser step, untimed; None for a login without one."""
         return None
 
     def config(self):
-        config = {"broker": self.broker}
-        config.update((key, self.account[key]) for key in self.account_keys)
-        config.update((key, self.urls[name]) for key, name in self.url_keys.items())
+        config = {"broker": self.keys.broker}
+        config.update((key, self.account[key]) for key in self.keys.account)
+        config.update((key, self.urls[name]) for key, name in self.keys.urls.items())
         return config
 
     def credentials(self, grant):
-        if self.grant_key is None:
+        if self.keys.grant is None:
             return {"pin": self.account["pin"], "totp_secret": self.account["totp_secret"]}
-        return {self.grant_key: grant}
+        return {self.keys.grant: grant}
 
     def funds_request(self, state):
         """brokerlink's funds request for an exported `state`: method,
@@ -78,8 +82,7 @@ class Broker:
 class AngelOne(Broker):
     label = "Angel One"
     sdk = "smartapi-python"
-    broker = "angelone"
-    account_keys = ("api_key", "client_code")
+    keys = Keys("angelone", ("api_key", "client_code"), BASE_URL, None)
     notes = """
 smartapi-python (Angel One), `from SmartApi import SmartConnect`:
 
@@ -161,10 +164,8 @@ def zebu_patched(norenapi_class):
 
 class Noren(Broker):
     sdk = "norenrestapioauth"
-    broker = "noren"
-    account_keys = ("client_id", "secret")
-    url_keys = {"base_url": "base_url", "oauth_url": "oauth_url"}
-    grant_key = "code"
+    keys = Keys("noren", ("client_id", "secret"),
+                {"base_url": "base_url", "oauth_url": "oauth_url"}, "code")
     notes = """
 norenrestapioauth (Noren OAuth; the PyPI package `norenrestapioauth` installs the module
 `NorenRestApiPy`, the same module name as the legacy QuickAuth package `NorenRestApiPy`,
@@ -232,10 +233,8 @@ which this does not use), `from NorenRestApiPy.NorenApi import NorenApi`:
 class Zerodha(Broker):
     label = "Zerodha"
     sdk = "kiteconnect"
-    broker = "zerodha"
-    account_keys = ("api_key", "api_secret")
-    url_keys = {"base_url": "base_url", "oauth_url": "login_url"}
-    grant_key = "request_token"
+    keys = Keys("zerodha", ("api_key", "api_secret"),
+                {"base_url": "base_url", "oauth_url": "login_url"}, "request_token")
     notes = """
 kiteconnect (Zerodha Kite Connect), `from kiteconnect import KiteConnect`:
 
@@ -286,10 +285,8 @@ kiteconnect (Zerodha Kite Connect), `from kiteconnect import KiteConnect`:
 class Upstox(Broker):
     label = "Upstox"
     sdk = "upstox-python-sdk"
-    broker = "upstox"
-    account_keys = ("api_key", "api_secret", "redirect_uri")
-    url_keys = {"base_url": "base_url", "oauth_url": "oauth_url"}
-    grant_key = "code"
+    keys = Keys("upstox", ("api_key", "api_secret", "redirect_uri"),
+                {"base_url": "base_url", "oauth_url": "oauth_url"}, "code")
     notes = """
 upstox-python-sdk (Upstox), `import upstox_client`:
 
@@ -348,10 +345,8 @@ upstox-python-sdk (Upstox), `import upstox_client`:
 class Fyers(Broker):
     label = "Fyers"
     sdk = "fyers-apiv3"
-    broker = "fyers"
-    account_keys = ("app_id", "app_secret", "redirect_uri")
-    url_keys = {"base_url": "base_url", "oauth_url": "login_url"}
-    grant_key = "auth_code"
+    keys = Keys("fyers", ("app_id", "app_secret", "redirect_uri"),
+                {"base_url": "base_url", "oauth_url": "login_url"}, "auth_code")
     notes = """
 fyers-apiv3 (Fyers), `from fyers_apiv3 import fyersModel`:
 
@@ -414,9 +409,7 @@ fyers-apiv3 (Fyers), `from fyers_apiv3 import fyersModel`:
 class Dhan(Broker):
     label = "Dhan"
     sdk = "dhanhq"
-    broker = "dhan"
-    account_keys = ("client_id",)
-    url_keys = {"base_url": "base_url", "auth_url": "auth_url"}
+    keys = Keys("dhan", ("client_id",), {"base_url": "base_url", "auth_url": "auth_url"}, None)
     notes = """
 dhanhq (Dhan), `from dhanhq import DhanContext, DhanHTTP, DhanLogin, dhanhq`:
 
