@@ -140,10 +140,7 @@ fn later_sessions(runs: &[Vec<Run>; 3], report: &mut String, goals: &mut Goals) 
     let share = [0, 1].map(|kind| later[kind] / first[kind] * 100.0);
     let _ = writeln!(
         report,
-        "### The second and later `broker_new` in the same process
-
-After its first funds reply, each child above makes {LATER_SESSIONS} more sessions with the same config, keeping them all, and takes the median of their `broker_new`; below, the median of those over the cold starts. The TLS client configuration is meant to be built once per process per distinct CA set and shared.
-"
+        "### The second and later `broker_new` in the same process\n\nAfter its first funds reply, each child above makes {LATER_SESSIONS} more sessions with the same config, keeping them all, and takes the median of their `broker_new`; below, the median of those over the cold starts. The TLS client configuration is meant to be built once per process per distinct CA set and shared.\n"
     );
     let _ = writeln!(
         report,
