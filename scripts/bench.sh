@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # Runs every benchmark against brokersim on 127.0.0.1 and writes BENCHMARKS.md:
-#   sections 1-4 by `cargo bench --bench brokerlink` (call overhead, concurrency,
-#   footprint, cold start over HTTPS), section 5 by benches/sdk/compare.py (the
-#   official Python SDKs against brokerlink's Python binding), appended.
+#   sections 1-4 by `cargo bench --bench brokerlink` (call overhead against the
+#   floor, idle and under load; concurrency; footprint with 1,000 sessions; cold
+#   start and the second broker_new), section 5 by benches/sdk/compare.py (the
+#   six families' official Python SDKs against brokerlink's Python binding and
+#   the floor, idle and under load), appended, then section 6, the goals table
+#   (cargo bench's goals from target/bench-goals.json, and compare.py's).
 #
 #   scripts/bench.sh [--quick]     (`make bench`; --quick or BENCH_QUICK=1: a short run)
 #
-# The SDKs are installed from PyPI into a venv at target/bench-venv, pinned by
-# benches/sdk/requirements.txt, and reinstalled when that file changes.
+# The SDKs are installed from PyPI into a venv of its own, target/bench-venv,
+# pinned by benches/sdk/requirements.txt, which includes tests/sdk/requirements.txt
+# (the pins `make sdk` tests four of the SDKs with), and reinstalled when either
+# file changes. Not `make sdk`'s target/sdk-venv: the two SDKs only the bench
+# uses would then sit in the venv that tests the other four.
 set -euo pipefail
 
 usage() { echo "usage: $0 [--quick]   (or BENCH_QUICK=1)"; }
@@ -55,13 +61,15 @@ if [ ! -x "$venv/bin/python" ]; then
     rm -rf "$venv"
     "$python" -m venv "$venv"
 fi
-if ! cmp -s "$requirements" "$venv/requirements.installed"; then
+# What was installed: both lists, as they were.
+pins=$(cat "$requirements" tests/sdk/requirements.txt)
+if [ "$pins" != "$(cat "$venv/requirements.installed" 2>/dev/null)" ]; then
     echo "== installing the official SDKs from PyPI ($requirements)"
     if ! "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"; then
         echo "bench.sh: pip could not install $requirements (is PyPI reachable?)" >&2
         exit 1
     fi
-    cp "$requirements" "$venv/requirements.installed"
+    printf '%s\n' "$pins" >"$venv/requirements.installed"
 fi
 
 # ---- the Rust benchmarks (write BENCHMARKS.md) ----
@@ -88,7 +96,8 @@ fi
 echo "== benches/sdk/compare.py ${compare_args[*]:-}"
 section=$(mktemp)
 trap 'rm -f "$section"' EXIT
-"$venv/bin/python" benches/sdk/compare.py "${compare_args[@]}" --command "$BENCH_COMMAND" --output "$section"
+"$venv/bin/python" benches/sdk/compare.py "${compare_args[@]}" --command "$BENCH_COMMAND" \
+    --goals target/bench-goals.json --output "$section"
 cat "$section"
 cat "$section" >>BENCHMARKS.md
 echo "== BENCHMARKS.md written"

@@ -5,9 +5,13 @@
 //!
 //! The bench re-runs itself as the child. The parent times spawn → the
 //! child's line on stdout, which the child prints once the first funds
-//! reply is in; the child times its own phases from `main`.
+//! reply is in; the child times its own phases from `main`. After the first
+//! reply the child makes [`LATER_SESSIONS`] more sessions with the same
+//! config: what the second and later `broker_new` cost once the process
+//! has made one (the TLS configuration is meant to be built once per CA set).
 
 use crate::Settings;
+use crate::goals::Goals;
 use crate::median;
 use crate::session::{Session, angel_config};
 use brokersim::{Sim, SimOptions, SimTls};
@@ -20,6 +24,8 @@ use std::time::Instant;
 pub const CHILD: &str = "BROKERLINK_BENCH_COLD_START_CHILD";
 /// Set in the child when the simulator serves HTTPS: its CA file.
 const CHILD_CA_FILE: &str = "BROKERLINK_BENCH_COLD_START_CA_FILE";
+/// How many more sessions the child makes after the first, timing each `broker_new`.
+const LATER_SESSIONS: usize = 20;
 
 /// One cold start, in milliseconds.
 #[derive(Clone, Copy)]
@@ -34,6 +40,8 @@ struct Run {
     login: f64,
     /// The first `broker_get_rms`, on the connection the login opened.
     funds: f64,
+    /// The median `broker_new` of the [`LATER_SESSIONS`] made after the first reply.
+    later_new: f64,
 }
 
 /// The three kinds of cold start, alternated.
@@ -48,7 +56,7 @@ enum Kind {
     HttpNoTrustStore,
 }
 
-pub fn cold_start(settings: &Settings, report: &mut String) {
+pub fn cold_start(settings: &Settings, report: &mut String, goals: &mut Goals) {
     let https = Sim::start_with(SimOptions {
         tls: Some(SimTls::Valid),
         rate_limits: false,
@@ -86,7 +94,7 @@ pub fn cold_start(settings: &Settings, report: &mut String) {
     );
     let _ = writeln!(
         report,
-        "A new process (this bench re-run as a child, brokerlink linked in) makes a session, logs in and reads funds once; median of {} cold starts of each kind, alternating. The total is the parent's clock from spawn to the child's line on stdout, printed once the reply is in; the rows under it are the child's own clock (before `main` is the total minus the child's time from `main`), and medians do not add up exactly. HTTPS is `brokersim --tls` with its CA as `ca_file` (rustls with ring, TLS 1.3). TLS's share is HTTPS minus the last column, where the process does no TLS work at all: plain HTTP, and `SSL_CERT_FILE` names a one-certificate file so that `broker_new` does not load the platform's trust store (it does so for every session, even for a plain-HTTP URL: the middle column).\n",
+        "A new process (this bench re-run as a child, brokerlink linked in) makes a session, logs in and reads funds once; median of {} cold starts of each kind, alternating. The total is the parent's clock from spawn to the child's line on stdout, printed once the reply is in; the rows under it are the child's own clock (before `main` is the total minus the child's time from `main`), and medians do not add up exactly. HTTPS is `brokersim --tls` with its CA as `ca_file` (rustls with ring, TLS 1.3). TLS's share is HTTPS minus the last column, where the process does no TLS work at all: plain HTTP, and `SSL_CERT_FILE` names a one-certificate file so that `broker_new` cannot load the platform's trust store (the middle column shows what loading it costs a plain-HTTP session, if it does).\n",
         settings.cold_starts
     );
     let _ = writeln!(
@@ -121,6 +129,42 @@ pub fn cold_start(settings: &Settings, report: &mut String) {
         );
     }
     let _ = writeln!(report);
+    later_sessions(&runs, report, goals);
+}
+
+/// The second and later `broker_new` in one process against the first, over
+/// HTTPS (`ca_file`) and plain HTTP: runs[0] and runs[1].
+fn later_sessions(runs: &[Vec<Run>; 3], report: &mut String, goals: &mut Goals) {
+    let medians = |field: Field| [0, 1].map(|kind| median(runs[kind].iter().map(field).collect()));
+    let (first, later) = (medians(|r| r.new), medians(|r| r.later_new));
+    let share = [0, 1].map(|kind| later[kind] / first[kind] * 100.0);
+    let _ = writeln!(
+        report,
+        "### The second and later `broker_new` in the same process\n\nAfter its first funds reply, each child above makes {LATER_SESSIONS} more sessions with the same config, keeping them all, and takes the median of their `broker_new`; below, the median of those over the cold starts. The TLS client configuration is meant to be built once per process per distinct CA set and shared.\n"
+    );
+    let _ = writeln!(
+        report,
+        "| `broker_new`, ms (median) | HTTPS (`ca_file`) | plain HTTP |\n|---|---|---|"
+    );
+    let _ = writeln!(report, "| the first | {:.3} | {:.3} |", first[0], first[1]);
+    let _ = writeln!(
+        report,
+        "| the second and later | {:.3} | {:.3} |",
+        later[0], later[1]
+    );
+    let _ = writeln!(
+        report,
+        "| **later ÷ first** | **{:.0}%** | **{:.0}%** |\n",
+        share[0], share[1]
+    );
+    goals.record(
+        "Second and later `broker_new`: at most 10% of the first",
+        format!(
+            "{:.0}% over HTTPS (`ca_file`), {:.0}% over plain HTTP (section 4)",
+            share[0], share[1]
+        ),
+        share.iter().all(|&percent| percent <= 10.0),
+    );
 }
 
 /// Reads one phase of a [`Run`].
@@ -148,10 +192,10 @@ fn run_child(base_url: &str, ca_file: Option<&str>, only_root: Option<&str>) -> 
     let started = Instant::now();
     let mut child = command.spawn().expect("the cold start child runs");
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    stdout.read_line(&mut line).unwrap();
     let total = started.elapsed().as_secs_f64() * 1e3;
+    stdout.read_line(&mut line).unwrap();
     assert!(
         child.wait().unwrap().success(),
         "the cold start child failed"
@@ -169,6 +213,7 @@ fn run_child(base_url: &str, ca_file: Option<&str>, only_root: Option<&str>) -> 
         new: field("new_us="),
         login: field("login_us="),
         funds: field("funds_us="),
+        later_new: field("later_new_us="),
     }
 }
 
@@ -176,7 +221,8 @@ fn run_child(base_url: &str, ca_file: Option<&str>, only_root: Option<&str>) -> 
 pub fn child(base_url: &str) {
     let entered = Instant::now();
     let ca_file = std::env::var(CHILD_CA_FILE).ok();
-    let session = Session::new(&angel_config(base_url, ca_file.as_deref()));
+    let config = angel_config(base_url, ca_file.as_deref());
+    let session = Session::new(&config);
     let created = Instant::now();
     session.login_angel();
     let logged_in = Instant::now();
@@ -194,4 +240,20 @@ pub fn child(base_url: &str) {
     )
     .and_then(|()| stdout.flush())
     .expect("write to the parent");
+    // A second line, after the parent's clock has stopped at the first.
+    writeln!(stdout, "later_new_us={}", later_new_us(&config)).expect("write to the parent");
+}
+
+/// In the child: the median µs of [`LATER_SESSIONS`] more `broker_new` with
+/// `config`, every session kept until all are made, as a host keeps them.
+fn later_new_us(config: &str) -> f64 {
+    let mut sessions = Vec::with_capacity(LATER_SESSIONS);
+    let times = (0..LATER_SESSIONS)
+        .map(|_| {
+            let started = Instant::now();
+            sessions.push(Session::new(config));
+            started.elapsed().as_secs_f64() * 1e6
+        })
+        .collect();
+    median(times)
 }

@@ -1,19 +1,25 @@
 //! brokerlink's benchmarks, against brokersim on loopback. Every figure is
 //! a median over repeated runs, next to a baseline measured in the same run.
-//! `cargo bench --bench brokerlink` writes sections 1-4 of BENCHMARKS.md;
-//! `make bench` (scripts/bench.sh) runs it, then appends section 5, the
-//! official Python SDKs (benches/sdk/compare.py).
+//! `cargo bench --bench brokerlink` writes sections 1-4 of BENCHMARKS.md,
+//! and the goals they measure to target/bench-goals.json; `make bench`
+//! (scripts/bench.sh) runs it, then appends section 5, the official Python
+//! SDKs, and the goals table (benches/sdk/compare.py).
 //!
 //! Set BENCH_QUICK=1 for a short run (fewer calls and repeats).
 
 mod cold_start;
 mod concurrency;
 mod footprint;
+mod goals;
+mod load;
 mod overhead;
 mod session;
 
 use brokersim::{Sim, SimOptions};
 use std::fmt::Write as _;
+
+/// What a child process of the bench runs, given the simulator's base URL.
+type Child = fn(&str);
 
 /// How much each section does; BENCH_QUICK=1 picks the short run.
 pub struct Settings {
@@ -48,28 +54,37 @@ fn settings() -> Settings {
 }
 
 fn main() {
-    // The bench re-runs itself as a child for the footprint and cold start.
-    if let Ok(base_url) = std::env::var(footprint::CHILD) {
-        footprint::child(&base_url);
-        return;
+    // The bench re-runs itself as a child for the footprint, the cold start
+    // and the busy process of the runs under load.
+    if std::env::var_os(load::CHILD).is_some() {
+        load::child();
     }
-    if let Ok(base_url) = std::env::var(cold_start::CHILD) {
-        cold_start::child(&base_url);
-        return;
+    let children: [(&str, Child); 3] = [
+        (footprint::CHILD, footprint::child),
+        (footprint::SESSIONS_CHILD, footprint::sessions_child),
+        (cold_start::CHILD, cold_start::child),
+    ];
+    for (variable, child) in children {
+        if let Ok(base_url) = std::env::var(variable) {
+            child(&base_url);
+            return;
+        }
     }
     let settings = settings();
     let mut report = String::new();
+    let mut goals = goals::Goals::default();
     header(&mut report, &settings);
     let sim = Sim::start_with(SimOptions {
         rate_limits: false,
         ..SimOptions::default()
     })
     .expect("brokersim starts");
-    overhead::call_overhead(&sim, &settings, &mut report);
+    overhead::call_overhead(&sim, &settings, &mut report, &mut goals);
     concurrency::concurrency(&sim, &settings, &mut report);
-    footprint::footprint(&sim, &settings, &mut report);
+    footprint::footprint(&sim, &settings, &mut report, &mut goals);
     drop(sim);
-    cold_start::cold_start(&settings, &mut report);
+    cold_start::cold_start(&settings, &mut report, &mut goals);
+    goals.write();
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/BENCHMARKS.md");
     std::fs::write(path, &report).expect("write BENCHMARKS.md");
     println!("{report}");
@@ -129,13 +144,13 @@ fn header(report: &mut String, settings: &Settings) {
         Ok(command) => {
             let _ = writeln!(
                 report,
-                "Produced by `{command}`: sections 1-4 by `cargo bench --bench brokerlink`, section 5 by `benches/sdk/compare.py`; release build, against brokersim on 127.0.0.1."
+                "Produced by `{command}`: sections 1-4 by `cargo bench --bench brokerlink`, section 5 and the goals (section 6) by `benches/sdk/compare.py`; release build, against brokersim on 127.0.0.1."
             );
         }
         Err(_) => {
             let _ = writeln!(
                 report,
-                "Produced by `{}cargo bench --bench brokerlink`, release build, against brokersim on 127.0.0.1.",
+                "Produced by `{}cargo bench --bench brokerlink`, release build, against brokersim on 127.0.0.1 (`make bench` adds the official SDKs and the goals table).",
                 if settings.quick { "BENCH_QUICK=1 " } else { "" }
             );
         }

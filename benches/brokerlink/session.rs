@@ -59,10 +59,26 @@ impl Session {
         unsafe { broker_string_free(out) };
     }
 
-    pub fn access_token(&self) -> String {
+    /// `broker_session_export`: the logged-in state, tokens included.
+    pub fn export(&self) -> String {
         let mut out = std::ptr::null_mut();
-        assert_eq!(unsafe { broker_session_export(self.0, &mut out) }, 0);
-        let state: serde_json::Value = serde_json::from_str(&take(out)).unwrap();
+        let status = unsafe { broker_session_export(self.0, &mut out) };
+        let state = take(out);
+        assert_eq!(status, 0, "export: {state}");
+        state
+    }
+
+    /// `broker_session_import`: logged in from an exported state, no network call.
+    pub fn import(&self, state: &str) {
+        let state = CString::new(state).unwrap();
+        let mut out = std::ptr::null_mut();
+        let status = unsafe { broker_session_import(self.0, state.as_ptr(), &mut out) };
+        assert_eq!(status, 0, "import: {}", take(out));
+        unsafe { broker_string_free(out) };
+    }
+
+    pub fn access_token(&self) -> String {
+        let state: serde_json::Value = serde_json::from_str(&self.export()).unwrap();
         state["access_token"].as_str().unwrap().to_string()
     }
 }

@@ -1,365 +1,73 @@
 #!/usr/bin/env python3
 """The official Python SDKs against brokerlink's Python binding, on brokersim.
 
-For each broker, the same sequence (log in, N funds reads, log out) runs R
-times through the broker's official SDK from PyPI and through brokerlink's
-ctypes binding (bindings/python/brokerlink.py), interleaved, against one
-brokersim on 127.0.0.1, next to the floor (the same funds request as raw
-bytes on a socket). Prints a Markdown section for BENCHMARKS.md (or writes
-it to --output): median figures, brokerlink's speed-up measured in the same
-run, the versions used, and every patch or workaround the SDKs needed to
-reach brokersim.
+For every broker family (Angel One, Noren's Zebu and Kambala presets,
+Zerodha, Upstox, Fyers, Dhan), the same sequence (log in, N funds reads, log
+out) runs R times through the broker's official SDK from PyPI, through
+brokerlink's ctypes binding (bindings/python/brokerlink.py) and through the
+floor (the same funds request as raw bytes on a socket), interleaved, against
+one brokersim on 127.0.0.1; then all again with a CPU-bound process beside
+them (under load). Prints a Markdown section for BENCHMARKS.md (or writes it
+to --output): median figures, ratios measured in the same run, the versions
+used, and every patch or workaround the SDKs needed to reach brokersim; with
+--goals, the goals table of the whole run after it.
 
     target/bench-venv/bin/python benches/sdk/compare.py [--quick] [--output FILE]
+        [--goals FILE]           (cargo bench's goals: target/bench-goals.json)
         [--diagnostic-cpu CPU]   (then again with every process on that CPU)
 
 scripts/bench.sh makes the venv (benches/sdk/requirements.txt) and runs this
 after `cargo build --release -p brokerlink -p brokersim`. Progress goes to
 stderr. Nothing leaves loopback: a guard refuses to resolve any other host.
+The brokers live in brokers.py, the three clients in clients.py.
 """
 
 import argparse
-import base64
-import hashlib
-import hmac
-import http.client
-import importlib.metadata
-import inspect
 import json
 import os
 import platform
-import socket
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
-import urllib.parse
 from pathlib import Path
+
+import simulator
+
+# Before any SDK is imported: smartapi-python looks up a public name at import.
+simulator.keep_to_loopback()
+
+import brokers  # noqa: E402  (after the loopback guard)
+from clients import Binding, Floor, Sdk, version_of  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 RELEASE = ROOT / "target" / "release"
 sys.path.insert(0, str(ROOT / "bindings" / "python"))
 
-# ---- loopback only ---------------------------------------------------------
-
-LOOPBACK = {None, "127.0.0.1", "localhost", "::1"}
-_real_getaddrinfo = socket.getaddrinfo
-
-
-def _loopback_only(host, *args, **kwargs):
-    """socket.getaddrinfo for loopback names only. smartapi-python looks up
-    api.ipify.org at import; this makes that fail at once on any machine."""
-    name = host.decode() if isinstance(host, bytes) else host
-    if name not in LOOPBACK:
-        raise socket.gaierror(socket.EAI_NONAME, "compare.py resolves loopback only, not %s" % name)
-    return _real_getaddrinfo(host, *args, **kwargs)
-
-
-socket.getaddrinfo = _loopback_only
+#: brokerlink's reads per second over the floor's, per broker: the goal's floor.
+GOAL_SHARE_OF_FLOOR = 0.8
 
 
 def progress(message):
     print(message, file=sys.stderr, flush=True)
 
 
-# ---- brokersim -------------------------------------------------------------
+class CpuLoad:
+    """One busy-looping Python process beside the measurement, stopped on
+    exit: it takes one CPU, as a spreadsheet recalculating on one thread does
+    (cargo bench's runs under load use the same one process)."""
 
-
-class Brokersim:
-    """`brokersim --port 0 --no-rate-limit --stop-on-eof` as a child; its
-    startup line parsed into `info`. Stopped (killed if need be) on exit."""
-
-    def __init__(self, binary):
-        self.binary = binary
-        self.process = None
-        self.info = None
+    #: Spins while its parent lives, so that no busy loop outlives a killed bench.
+    SPIN = "import os\nparent = os.getppid()\nwhile os.getppid() == parent:\n    pass\n"
 
     def __enter__(self):
-        if not Path(self.binary).exists():
-            raise SystemExit(
-                "compare.py: %s is missing: run `cargo build --release -p brokersim`" % self.binary
-            )
-        self.process = subprocess.Popen(
-            [self.binary, "--port", "0", "--no-rate-limit", "--stop-on-eof"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            line = self.process.stdout.readline()
-            if not line:
-                raise SystemExit("compare.py: brokersim exited before printing its startup line")
-            self.info = json.loads(line)
-        except BaseException:
-            self.__exit__()
-            raise
+        self.process = subprocess.Popen([sys.executable, "-c", self.SPIN])
         return self
 
     def __exit__(self, *exc_info):
-        if self.process is None:
-            return
-        try:
-            self.process.stdin.close()  # --stop-on-eof: a clean stop
-            self.process.wait(timeout=5)
-        except (OSError, subprocess.TimeoutExpired):
-            self.process.kill()
-            self.process.wait()
-        self.process = None
-
-    def authorization_code(self, preset, client_id):
-        """What the user's browser gets from the preset's login page: the
-        `code` in the redirect, read without following it."""
-        url = urllib.parse.urlsplit(self.info["noren"][preset]["oauth_url"])
-        connection = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
-        try:
-            connection.request("GET", url.path + "?client_id=" + urllib.parse.quote(client_id))
-            reply = connection.getresponse()
-            reply.read()
-            location = reply.getheader("Location") or ""
-        finally:
-            connection.close()
-        codes = urllib.parse.parse_qs(urllib.parse.urlsplit(location).query).get("code")
-        if reply.status != 302 or not codes:
-            raise RuntimeError("no code from %s: HTTP %s %r" % (url.geturl(), reply.status, location))
-        return codes[0]
-
-
-def totp(base32_secret, at=None):
-    """RFC 6238 (SHA-1, 6 digits, 30 s). pyotp refuses brokersim's 80-bit
-    demo secret ("at least 112 bits"), so the code is computed here."""
-    key = base64.b32decode(base32_secret.upper() + "=" * (-len(base32_secret) % 8))
-    counter = struct.pack(">Q", int(time.time() if at is None else at) // 30)
-    digest = hmac.new(key, counter, hashlib.sha1).digest()
-    offset = digest[-1] & 0x0F
-    value = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
-    return "%06d" % (value % 1_000_000)
-
-
-# ---- the clients -----------------------------------------------------------
-#
-# Each client has prepare() (untimed: the user's browser step, if any),
-# login(), funds() and logout(). login() includes making the SDK object or
-# the brokerlink Session, since a program does that at each start.
-
-ANGEL = {"api_key": "demo-api-key", "client_code": "D12345", "pin": "1234",
-         "totp_secret": "JBSWY3DPEHPK3PXP"}
-NOREN = {
-    "kambala": {"user_id": "NKAM01", "client_id": "kambala-client", "secret": "kambala-secret"},
-    "zebu": {"user_id": "NZEB01", "client_id": "zebu-client", "secret": "zebu-secret"},
-}
-
-
-class AngelSdk:
-    name = "smartapi-python"
-
-    def __init__(self, sim):
-        from SmartApi import SmartConnect  # imported in the temporary directory
-
-        self.connect = SmartConnect
-        self.base_url = sim.info["angelone"]["base_url"]
-        self.api = None
-
-    def prepare(self):
-        pass
-
-    def login(self):
-        self.api = self.connect(api_key=ANGEL["api_key"], root=self.base_url, timeout=30)
-        # Logs in, then reads the profile (generateSession always does).
-        reply = self.api.generateSession(ANGEL["client_code"], ANGEL["pin"], totp(ANGEL["totp_secret"]))
-        check(reply.get("status") is True, "smartapi login", reply)
-
-    def funds(self):
-        reply = self.api.rmsLimit()
-        check(reply.get("status") is True and reply.get("data"), "smartapi rmsLimit", reply)
-
-    def logout(self):
-        reply = self.api.terminateSession(ANGEL["client_code"])
-        check(reply.get("status") is True, "smartapi logout", reply)
-
-
-class NorenSdk:
-    name = "norenrestapioauth"
-
-    def __init__(self, sim, preset):
-        from NorenRestApiPy.NorenApi import NorenApi
-
-        # The SDK joins host + "/GenAcsTok": the base must have no trailing slash.
-        self.host = sim.info["noren"][preset]["base_url"].rstrip("/")
-        self.sim = sim
-        self.preset = preset
-        self.account = NOREN[preset]
-        self.api_class = zebu_patched(NorenApi) if preset == "zebu" else NorenApi
-        self.api = None
-        self.code = None
-
-    def prepare(self):
-        self.code = self.sim.authorization_code(self.preset, self.account["client_id"])
-
-    def login(self):
-        # The websocket address is required but only used by start_websocket().
-        self.api = self.api_class(host=self.host, websocket="ws://127.0.0.1:9/unused")
-        reply = self.api.getAccessToken(
-            self.code, self.account["secret"], self.account["client_id"], self.account["user_id"]
-        )
-        check(reply is not None, "NorenApi.getAccessToken", reply)
-
-    def funds(self):
-        reply = self.api.get_limits()
-        check(reply.get("stat") == "Ok", "NorenApi.get_limits", reply)
-
-    def logout(self):
-        reply = self.api.logout()
-        check(reply is not None and reply.get("stat") == "Ok", "NorenApi.logout", reply)
-
-
-class Brokerlink:
-    name = "brokerlink (Python binding)"
-
-    def __init__(self, sim, library, broker, preset=None):
-        import brokerlink
-
-        self.module = brokerlink
-        self.library = str(library)
-        self.sim = sim
-        self.preset = preset
-        self.session = None
-        self.code = None
-        if broker == "angelone":
-            self.config = {"broker": "angelone", "api_key": ANGEL["api_key"],
-                           "client_code": ANGEL["client_code"],
-                           "base_url": sim.info["angelone"]["base_url"]}
-            self.credentials = {"pin": ANGEL["pin"], "totp_secret": ANGEL["totp_secret"]}
-        else:
-            urls = sim.info["noren"][preset]
-            self.config = {"broker": "noren", "preset": preset, "base_url": urls["base_url"],
-                           "oauth_url": urls["oauth_url"],
-                           "client_id": NOREN[preset]["client_id"],
-                           "secret": NOREN[preset]["secret"]}
-            self.credentials = None
-        self.config.update({"rate_limits": "off", "timeout_ms": 30000})
-
-    def prepare(self):
-        if self.preset is not None:
-            self.code = self.sim.authorization_code(self.preset, NOREN[self.preset]["client_id"])
-            self.credentials = {"code": self.code}
-
-    def login(self):
-        self.session = self.module.Session(self.config, library=self.library)
-        self.session.login(self.credentials)
-
-    def funds(self):
-        self.session.rms()
-
-    def logout(self):
-        self.session.logout()
-        self.session.close()
-
-
-class RawFloor:
-    """The floor: brokerlink's funds request as fixed bytes on one kept-alive
-    socket, the reply read by Content-Length and parsed with json.loads. No
-    client at all; what any Python client's reads per second are bound by.
-    The token comes from a session that brokerlink logged in."""
-
-    def __init__(self, ours):
-        self.ours = ours
-
-    def rate(self, reads, repeats):
-        """Median reads per second over `repeats` runs, after a warm-up."""
-        ours = self.ours
-        ours.prepare()
-        ours.login()
-        try:
-            request, address = self.request(ours)
-            self.run(address, request, max(reads // 10, 10))
-            return statistics.median(reads / self.run(address, request, reads)
-                                     for _ in range(repeats))
-        finally:
-            ours.logout()
-
-    def run(self, address, request, reads):
-        """Seconds for `reads` exchanges on a new connection: each run gets a
-        new brokersim thread, wherever the scheduler puts it, as clients do."""
-        with socket.create_connection(address, timeout=30) as connection:
-            connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            replies = connection.makefile("rb")
-            started = time.perf_counter()
-            for _ in range(reads):
-                self.exchange(connection, replies, request)
-            return time.perf_counter() - started
-
-    @staticmethod
-    def request(ours):
-        """The bytes of brokerlink's funds request for this session."""
-        state = ours.session.export_state()
-        url = urllib.parse.urlsplit(state["base_url"])
-        host = "%s:%d" % (url.hostname, url.port)
-        token = "Bearer " + state["access_token"]
-        if ours.preset is None:
-            lines = ["GET /rest/secure/angelbroking/user/v1/getRMS HTTP/1.1", "Host: " + host,
-                     "Content-Type: application/json", "Accept: application/json",
-                     "X-UserType: USER", "X-SourceID: WEB", "X-ClientLocalIP: 127.0.0.1",
-                     "X-ClientPublicIP: 127.0.0.1", "X-MACAddress: 00:00:00:00:00:00",
-                     "X-PrivateKey: " + ANGEL["api_key"], "Authorization: " + token]
-            body = ""
-        else:
-            body = "jData=" + json.dumps({"uid": state["user_id"], "actid": state["account_id"]})
-            lines = ["POST %s/Limits HTTP/1.1" % url.path.rstrip("/"), "Host: " + host,
-                     "Content-Type: text/plain", "Authorization: " + token,
-                     "Content-Length: %d" % len(body)]
-        return ("\r\n".join(lines) + "\r\n\r\n" + body).encode(), (url.hostname, url.port)
-
-    @staticmethod
-    def exchange(connection, replies, request):
-        connection.sendall(request)
-        status = replies.readline()
-        length = 0
-        while True:
-            line = replies.readline()
-            if line in (b"\r\n", b""):
-                break
-            if line[:15].lower() == b"content-length:":
-                length = int(line[15:])
-        reply = json.loads(replies.read(length))
-        if b" 200 " not in status or not reply:
-            raise RuntimeError("the raw funds request failed: %r %r" % (status, reply))
-
-
-def check(ok, what, reply):
-    if not ok:
-        raise RuntimeError("%s failed: %r" % (what, reply))
-
-
-# ---- the one SDK patch -----------------------------------------------------
-
-#: norenrestapioauth's getAccessToken indexes reply fields that Zebu's
-#: GenAcsTok reply does not have (Zebu sends "uid" and no "susertoken"; the
-#: SDK was written against Kambala's reply). The two lookups made tolerant:
-ZEBU_PATCH = [
-    ("usrid = resDict['USERID']", "usrid = resDict.get('USERID') or resDict['uid']"),
-    ("resDict['susertoken']", "resDict.get('susertoken')"),
-]
-
-
-def zebu_patched(norenapi_class):
-    """A subclass of NorenApi whose getAccessToken is the installed source
-    with ZEBU_PATCH applied, and nothing else changed."""
-    source = textwrap.dedent(inspect.getsource(norenapi_class.getAccessToken))
-    for old, new in ZEBU_PATCH:
-        if source.count(old) != 1:
-            raise RuntimeError("the Zebu patch no longer applies: %r not found once" % old)
-        source = source.replace(old, new)
-    # Compiled inside a class named NorenApi, so that self.__x is mangled to
-    # the same _NorenApi__x attributes the rest of the SDK uses.
-    namespace = dict(sys.modules[norenapi_class.__module__].__dict__)
-    exec(compile("class NorenApi:\n" + textwrap.indent(source, "    "), "<zebu patch>", "exec"), namespace)
-    patched = namespace["NorenApi"].getAccessToken
-    # The function's globals are `namespace`: NorenApi there must be the SDK's class again.
-    namespace["NorenApi"] = norenapi_class
-    return type("ZebuNorenApi", (norenapi_class,), {"getAccessToken": patched})
+        self.process.kill()  # ours, by its own handle
+        self.process.wait()
 
 
 # ---- measuring -------------------------------------------------------------
@@ -379,60 +87,53 @@ def run_sequence(client, reads):
     return {"total": done - started, "login": logged_in - started, "reads": read - logged_in}
 
 
-def measure(pairs, reads, repeats):
-    """Runs every client `repeats` times, interleaved, after one short
-    warm-up run each. One row per pair: label, then name and medians of the
-    SDK, then of brokerlink."""
-    samples = {id(c): [] for pair in pairs for c in pair[1:]}
-    for _, sdk, ours in pairs:
-        for client in (sdk, ours):
+def measure(rows, reads, repeats):
+    """Runs every client of every row `repeats` times, interleaved, after
+    one short warm-up run each; adds each client's medians to its row."""
+    samples = {(row["label"], role): [] for row in rows for role in row["clients"]}
+    for row in rows:
+        for client in row["clients"].values():
             run_sequence(client, max(reads // 10, 10))
     for repeat in range(repeats):
-        for label, sdk, ours in pairs:
-            for client in (sdk, ours):
+        for row in rows:
+            for role, client in row["clients"].items():
                 sample = run_sequence(client, reads)
-                samples[id(client)].append(sample)
-                progress("  run %d/%d %s, %s: %.3f s" % (repeat + 1, repeats, label, client.name,
-                                                          sample["total"]))
-
-    def medians(client):
-        runs = samples[id(client)]
-        return {
-            "total": statistics.median(r["total"] for r in runs),
-            "login": statistics.median(r["login"] for r in runs),
-            "rate": statistics.median(reads / r["reads"] for r in runs),
-        }
-
-    return [{"label": label, "sdk_name": sdk_label(sdk), "sdk": medians(sdk),
-             "ours_name": ours.name, "ours": medians(ours)}
-            for label, sdk, ours in pairs]
+                samples[(row["label"], role)].append(sample)
+                progress("  run %d/%d %s, %s: %.3f s" % (repeat + 1, repeats, row["label"],
+                                                          client.name, sample["total"]))
+    for row in rows:
+        for role in row["clients"]:
+            runs = samples[(row["label"], role)]
+            row[role] = {
+                "total": statistics.median(r["total"] for r in runs),
+                "login": statistics.median(r["login"] for r in runs),
+                "rate": statistics.median(reads / r["reads"] for r in runs),
+            }
 
 
-def run_pass(brokersim, library, reads, repeats, cpu=None):
-    """One measurement against a brokersim of its own; with `cpu`, this
-    process, its threads and brokersim all run on that one CPU."""
+def run_pass(brokersim, library, reads, repeats, load=False, cpu=None):
+    """One measurement against a brokersim of its own: one row per broker
+    with the medians of its SDK, brokerlink and the floor. With `load`, a
+    busy process runs beside it; with `cpu`, this process, its threads and
+    brokersim all run on that one CPU."""
     affinity = os.sched_getaffinity(0)
     home = os.getcwd()
     if cpu is not None:
         os.sched_setaffinity(0, {cpu})  # threads and brokersim, started later, inherit it
     try:
         with tempfile.TemporaryDirectory(prefix="brokerlink-sdk-bench-") as scratch, \
-                Brokersim(brokersim) as sim:
-            os.chdir(scratch)  # smartapi-python writes logs/<date>/app.log here
+                simulator.Brokersim(brokersim) as sim:
+            os.chdir(scratch)  # smartapi-python and fyers-apiv3 write logs here
             try:
-                pairs = [
-                    ("Angel One", AngelSdk(sim), Brokerlink(sim, library, "angelone")),
-                    ("Noren (Zebu)", NorenSdk(sim, "zebu"),
-                     Brokerlink(sim, library, "noren", "zebu")),
-                    ("Noren (Kambala)", NorenSdk(sim, "kambala"),
-                     Brokerlink(sim, library, "noren", "kambala")),
-                ]
-                progress("compare.py: %d funds reads x %d runs per client, brokersim at %s%s"
-                         % (reads, repeats, sim.info["base_url"],
+                rows = [client_row(broker, library) for broker in brokers.every_broker(sim)]
+                progress("compare.py: %d funds reads x %d runs per client, brokersim at %s%s%s"
+                         % (reads, repeats, sim.info["base_url"], ", under load" if load else "",
                             "" if cpu is None else ", everything on CPU %d" % cpu))
-                rows = measure(pairs, reads, repeats)
-                for row, (_, _, ours) in zip(rows, pairs):
-                    row["floor"] = RawFloor(ours).rate(reads, repeats)
+                if load:
+                    with CpuLoad():
+                        measure(rows, reads, repeats)
+                else:
+                    measure(rows, reads, repeats)
                 return rows
             finally:
                 os.chdir(home)
@@ -440,110 +141,121 @@ def run_pass(brokersim, library, reads, repeats, cpu=None):
         os.sched_setaffinity(0, affinity)
 
 
+def client_row(broker, library):
+    """A report row: the broker and its three clients."""
+    binding = Binding(broker, library)
+    return {"label": broker.label, "broker": broker,
+            "clients": {"sdk": Sdk(broker), "ours": binding, "floor": Floor(binding)}}
+
+
 # ---- the report ------------------------------------------------------------
 
 
-def version_of(distribution):
-    try:
-        return importlib.metadata.version(distribution)
-    except importlib.metadata.PackageNotFoundError:
-        return "not installed"
+def share_of_floor(row):
+    """brokerlink's reads per second over the floor's: its share of the
+    floor's speed-up over the SDK (the same ratio)."""
+    return row["ours"]["rate"] / row["floor"]["rate"]
 
 
-def report(rows, one_cpu_rows, reads, repeats, command, library):
+def main_table(w, rows):
+    w("| broker | client | sequence, s | login, ms | funds reads per second | speed-up over the SDK (reads; whole sequence) | **brokerlink's share of the floor's speed-up** |")
+    w("|---|---|---|---|---|---|---|")
+    for row in rows:
+        label, sdk, ours, floor = row["label"], row["sdk"], row["ours"], row["floor"]
+        w("| %s | %s | %.3f | %.1f | %.0f | | |" % (label, row["clients"]["sdk"].name, sdk["total"],
+                                                   sdk["login"] * 1e3, sdk["rate"]))
+        w("| %s | brokerlink (Python binding) | %.3f | %.1f | %.0f | **%.1fx**; %.1fx | **%.0f%%** |" % (
+            label, ours["total"], ours["login"] * 1e3, ours["rate"], ours["rate"] / sdk["rate"],
+            sdk["total"] / ours["total"], share_of_floor(row) * 100))
+        w("| %s | raw socket from Python (the floor) | | | %.0f | %.1fx: the most any client could reach | |"
+          % (label, floor["rate"], floor["rate"] / sdk["rate"]))
+    w("")
+
+
+def rates_table(w, rows):
+    """The compact table of a second pass: reads per second and their ratios."""
+    w("| broker | funds reads per second: SDK | brokerlink | the floor | brokerlink's speed-up | the floor's | brokerlink's share of the floor's |")
+    w("|---|---|---|---|---|---|---|")
+    for row in rows:
+        a, b, c = row["sdk"]["rate"], row["ours"]["rate"], row["floor"]["rate"]
+        w("| %s | %.0f | %.0f | %.0f | %.1fx | %.1fx | **%.0f%%** |" % (row["label"], a, b, c, b / a, c / a,
+                                                                  share_of_floor(row) * 100))
+    w("")
+
+
+def versions():
+    """Every SDK measured (and what they share), with its version."""
+    names = ["smartapi-python", "logzero", "norenrestapioauth", "kiteconnect", "upstox-python-sdk",
+             "fyers-apiv3", "dhanhq", "requests"]
+    return ", ".join("%s %s" % (name, version_of(name)) for name in names)
+
+
+def report(passes, reads, repeats, command, library):
     out = []
     w = out.append
     w("## 5. Against the official Python SDKs: login, %s funds reads, logout\n" % format(reads, ","))
-    w("Each client runs the sequence %d times, interleaved with the others after one short warm-up "
-      "run each; each figure is the median. Login includes making the SDK object or brokerlink "
-      "Session; the Noren OAuth code is fetched from brokersim's login page before the clock "
-      "starts (the user's browser step). Funds reads per second counts the reads alone. "
-      "brokerlink runs through `bindings/python/brokerlink.py` (ctypes) on `%s` with "
-      "`\"rate_limits\":\"off\"`; brokersim runs with `--no-rate-limit` on 127.0.0.1.\n"
-      % (repeats, os.path.relpath(library, ROOT)))
-    w("Produced by `%s` with %s %s; smartapi-python %s (and logzero %s), norenrestapioauth %s, "
-      "requests %s.\n" % (command, platform.python_implementation(), platform.python_version(),
-                          version_of("smartapi-python"), version_of("logzero"),
-                          version_of("norenrestapioauth"), version_of("requests")))
-    w("| broker | client | sequence, s | login, ms | funds reads per second | brokerlink's speed-up (reads; whole sequence) |")
-    w("|---|---|---|---|---|---|")
-    for row in rows:
-        label, a, b = row["label"], row["sdk"], row["ours"]
-        w("| %s | %s | %.3f | %.1f | %.0f | |" % (label, row["sdk_name"], a["total"], a["login"] * 1e3, a["rate"]))
-        w("| %s | %s | %.3f | %.1f | %.0f | **%.1fx**; %.1fx |" % (
-            label, row["ours_name"], b["total"], b["login"] * 1e3, b["rate"], b["rate"] / a["rate"],
-            a["total"] / b["total"]))
-        w("| %s | raw socket from Python (the floor) | | | %.0f | %.1fx: the most any client could reach |"
-          % (label, row["floor"], row["floor"] / a["rate"]))
-    met = all(r["ours"]["rate"] / r["sdk"]["rate"] >= 10 for r in rows)
-    w("")
-    w("Goal: at least 10x the official SDKs' funds throughput: **%s**. The floor is brokerlink's "
-      "funds request as fixed bytes on one kept-alive socket, its reply parsed with `json.loads`: "
-      "no client at all. brokerlink's login time is mostly `broker_new` loading the platform's "
-      "trust store (section 4).\n" % ("met" if met else "MISSED"))
-    if one_cpu_rows:
+    w("For every broker family, its official SDK, brokerlink's Python binding and the floor each run "
+      "the sequence %d times, interleaved with the others after one short warm-up run each; each "
+      "figure is the median. Login includes making the SDK object or brokerlink Session; an OAuth "
+      "code (Noren, Zerodha, Upstox, Fyers) is fetched from brokersim's login page before the clock "
+      "starts (the user's browser step). Funds reads per second counts the reads alone. brokerlink "
+      "runs through `bindings/python/brokerlink.py` (ctypes) on `%s` with "
+      "`\"rate_limits\":\"off\"`; brokersim runs with `--no-rate-limit` on 127.0.0.1. The floor is "
+      "that broker's funds request, as brokerlink sends it, as fixed bytes on one kept-alive socket, "
+      "its reply parsed with `json.loads`: no client at all. brokerlink's share of the floor's "
+      "speed-up is its reads per second over the floor's (the goal: at least %.0f%% for each SDK).\n"
+      % (repeats, os.path.relpath(library, ROOT), GOAL_SHARE_OF_FLOOR * 100))
+    w("Produced by `%s` with %s %s; %s.\n" % (command, platform.python_implementation(),
+                                             platform.python_version(), versions()))
+    main_table(w, passes["idle"])
+    w("### Under load: the same with a CPU-bound process beside it\n")
+    w("The same sequences again, against a new brokersim, with one busy-looping process "
+      "(a Python `while` loop) running the whole time: it takes one CPU, as a host such "
+      "as Excel recalculating does. The ratios compare figures of this run alone.\n")
+    rates_table(w, passes["load"])
+    if "one_cpu" in passes:
+        cpu, rows = passes["one_cpu"]
         w("### The same with every process on one CPU (a diagnostic)\n")
-        w("Each brokerlink call passes through three threads in turn (the caller, reqwest's runtime "
-          "thread, brokersim's connection thread), each SDK call through two; when they run on "
-          "different CPUs every hand-over is a cross-CPU wakeup. This second run pins this script, "
-          "its threads and brokersim to CPU %d (`compare.py --diagnostic-cpu %d`), same reads and "
-          "repeats. It is not the headline figure: it shows how much of the gap is those wakeups.\n"
-          % (one_cpu_rows[0], one_cpu_rows[0]))
-        w("| broker | funds reads per second: SDK | brokerlink | the floor | brokerlink's speed-up | the floor's |")
-        w("|---|---|---|---|---|---|")
-        for row in one_cpu_rows[1]:
-            a, b = row["sdk"]["rate"], row["ours"]["rate"]
-            w("| %s | %.0f | %.0f | %.0f | %.1fx | %.1fx |" % (row["label"], a, b, row["floor"], b / a,
-                                                           row["floor"] / a))
-        w("")
+        w("Each call hands over between threads (the caller, any thread of the HTTP client, "
+          "brokersim's connection thread); when they run on different CPUs every hand-over is a "
+          "cross-CPU wakeup. This run pins this script, its threads and brokersim to CPU %d "
+          "(`compare.py --diagnostic-cpu %d`), same reads and repeats, no load. It is not the "
+          "headline figure: it shows how much of the gap is those wakeups.\n" % (cpu, cpu))
+        rates_table(w, rows)
     w("### What it took to point the SDKs at brokersim\n")
-    w(PATCH_NOTES.strip())
+    notes = []
+    for row in passes["idle"]:
+        if row["broker"].notes not in notes:
+            notes.append(row["broker"].notes)
+    w("\n".join(note.strip() + "\n" for note in notes))
     return "\n".join(out)
 
 
-def sdk_label(client):
-    if isinstance(client, AngelSdk):
-        return "smartapi-python %s" % version_of("smartapi-python")
-    patched = " (patched, below)" if client.preset == "zebu" else " (unpatched)"
-    return "norenrestapioauth %s%s" % (version_of("norenrestapioauth"), patched)
+def throughput_goal(passes):
+    """The goal row of section 5: the lowest share of the floor, idle and under load."""
+    def lowest(rows):
+        row = min(rows, key=share_of_floor)
+        return share_of_floor(row), row["label"]
+
+    (idle, idle_label), (load, load_label) = lowest(passes["idle"]), lowest(passes["load"])
+    return {
+        "goal": "Funds throughput from the Python binding: at least 80% of the floor's ratio over "
+                "each official SDK, idle and under load",
+        "figure": "lowest %.0f%% idle (%s), %.0f%% under load (%s) (section 5)"
+                  % (idle * 100, idle_label, load * 100, load_label),
+        "met": idle >= GOAL_SHARE_OF_FLOOR and load >= GOAL_SHARE_OF_FLOOR,
+    }
 
 
-PATCH_NOTES = """
-smartapi-python (Angel One), `from SmartApi import SmartConnect`:
-
-- The address needs no patch: `SmartConnect(api_key=…, root="http://127.0.0.1:PORT", timeout=30)`.
-- Its metadata does not declare `logzero`, which `SmartApi/smartConnect.py` imports:
-  `pip install smartapi-python` alone gives an SDK that fails at import. requirements.txt adds it.
-- At import the class body calls `requests.get('https://api.ipify.org')` (no timeout) for the
-  public IP, then overwrites the result with a hard-coded `106.193.147.98` anyway. compare.py
-  refuses every non-loopback name resolution, so that call fails at once and nothing leaves
-  the machine.
-- Each `SmartConnect(...)` writes `logs/<date>/app.log` into the current directory:
-  compare.py runs in a temporary directory.
-- TOTP: `pyotp` 2.x refuses brokersim's 80-bit demo secret `JBSWY3DPEHPK3PXP` ("Secrets must
-  be at least 112 bits"); compare.py computes the RFC 6238 code with `hmac`.
-- Not patched, and it shapes the figures: every call goes through `requests.request(...)`, a
-  new TCP connection per call (the `pool` argument builds a `requests.Session` that `_request`
-  never uses), and `generateSession` also reads the profile.
-
-norenrestapioauth (Noren OAuth; the PyPI package `norenrestapioauth` installs the module
-`NorenRestApiPy`, the same module name as the legacy QuickAuth package `NorenRestApiPy`,
-which this does not use), `from NorenRestApiPy.NorenApi import NorenApi`:
-
-- The address needs no patch, but must have no trailing slash: URLs are `host + "/GenAcsTok"`,
-  so `…/NorenWClientAPI/` asks for `//GenAcsTok` (404). `websocket=` is required even when
-  unused. The host lives in a class-level dict, so one process can talk to one Noren host at a
-  time (the last `NorenApi(...)` made wins).
-- Kambala's preset: unpatched (GenAcsTok's reply there has every field the SDK reads).
-- Zebu's preset: `getAccessToken` indexes `resDict['USERID']` and `resDict['susertoken']`, and
-  Zebu's GenAcsTok reply (as brokersim models it) carries `uid` and no `susertoken`, so the
-  unpatched SDK raises `KeyError: 'USERID'` after a successful login. compare.py runs the
-  installed source of `getAccessToken` with two lookups changed, nothing else:
-  `resDict['USERID']` → `resDict.get('USERID') or resDict['uid']` and
-  `resDict['susertoken']` → `resDict.get('susertoken')`.
-- Not patched, and it shapes the figures: every call is `requests.post(...)`, a new TCP
-  connection per call.
-"""
+def goals_section(goals):
+    out = ["## 6. Goals\n",
+           "Issue 17's goals, each with its figure from this run (ratios only) and whether it was "
+           "met.\n",
+           "| goal | this run | |", "|---|---|---|"]
+    for goal in goals:
+        out.append("| %s | %s | **%s** |" % (goal["goal"], goal["figure"],
+                                               "MET" if goal["met"] else "MISSED"))
+    return "\n".join(out) + "\n"
 
 
 # ---- main ------------------------------------------------------------------
@@ -555,10 +267,11 @@ def main():
     parser.add_argument("--reads", type=int, help="funds reads per sequence (default 1000)")
     parser.add_argument("--repeats", type=int, help="sequences per client (default 5)")
     parser.add_argument("--output", help="write the Markdown section here instead of stdout")
+    parser.add_argument("--goals", help="cargo bench's goals (JSON): write the goals table after section 5")
     parser.add_argument("--command", default="benches/sdk/compare.py",
                         help="the command to name in the report")
     parser.add_argument("--diagnostic-cpu", type=int, metavar="CPU",
-                        help="then measure again with everything on this one CPU (a second table)")
+                        help="then measure again with everything on this one CPU (a third table)")
     parser.add_argument("--brokersim", default=str(RELEASE / "brokersim"),
                         help="the brokersim binary (default target/release/brokersim)")
     parser.add_argument("--library", default=str(RELEASE / "libbrokerlink.so"),
@@ -570,12 +283,15 @@ def main():
     if not Path(library).exists():
         raise SystemExit("compare.py: %s is missing: run `cargo build --release -p brokerlink`" % library)
 
-    rows = run_pass(args.brokersim, library, reads, repeats)
-    one_cpu = None
+    passes = {"idle": run_pass(args.brokersim, library, reads, repeats),
+              "load": run_pass(args.brokersim, library, reads, repeats, load=True)}
     if args.diagnostic_cpu is not None:
-        one_cpu = (args.diagnostic_cpu,
-                   run_pass(args.brokersim, library, reads, repeats, args.diagnostic_cpu))
-    text = report(rows, one_cpu, reads, repeats, args.command, library)
+        passes["one_cpu"] = (args.diagnostic_cpu, run_pass(args.brokersim, library, reads, repeats,
+                                                           cpu=args.diagnostic_cpu))
+    text = report(passes, reads, repeats, args.command, library)
+    if args.goals:
+        goals = json.loads(Path(args.goals).read_text(encoding="utf-8"))
+        text += "\n" + goals_section(goals + [throughput_goal(passes)])
     if args.output:
         Path(args.output).write_text(text + "\n", encoding="utf-8")
     else:
