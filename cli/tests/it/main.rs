@@ -7,4 +7,4 @@ mod support;
 
 mod commands;
 mod oauth;
-// mod shared_with_c;
+mod shared_with_c;
