@@ -165,10 +165,8 @@ fn login(
     let listener = loopback.as_ref().map(Loopback::listen).transpose()?;
     let url = session.login_url()?.url;
     eprintln!("Log in at: {url}");
-    if browser {
-        if let Err(e) = webbrowser::open(&url) {
-            eprintln!("(no browser could be opened: {e}; open the address yourself)");
-        }
+    if browser && let Err(e) = webbrowser::open(&url) {
+        eprintln!("(no browser could be opened: {e}; open the address yourself)");
     }
     let login = |address: &str| session.login(&json!({ "redirect_url": address }).to_string());
     let info = match (&loopback, &listener) {

@@ -58,10 +58,11 @@ impl Session {
             if !Arc::ptr_eq(&current, seen) {
                 return Ok(current);
             }
-            if let Some((tokens, error)) = &gate.failed {
-                if !force && Weak::ptr_eq(tokens, &Arc::downgrade(seen)) {
-                    return Err(error.clone());
-                }
+            if let Some((tokens, error)) = &gate.failed
+                && !force
+                && Weak::ptr_eq(tokens, &Arc::downgrade(seen))
+            {
+                return Err(error.clone());
             }
             if !gate.in_flight {
                 break;

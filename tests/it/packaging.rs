@@ -251,7 +251,7 @@ fn make_install_gives_a_package_pkg_config_and_cmake_can_use() {
     builds_and_runs_with_cmake(&prefix, scratch.path());
     // The command-line tool runs from the install.
     let brokers = run_ok(
-        &mut installed_program(&prefix.join("bin/brokerlink")).arg("brokers"),
+        installed_program(&prefix.join("bin/brokerlink")).arg("brokers"),
         "brokerlink brokers",
     );
     assert!(brokers.stdout.contains("angelone"), "{}", brokers.stdout);

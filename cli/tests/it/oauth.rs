@@ -45,7 +45,9 @@ session_file = {}
     (write_profiles(dir, &text), session)
 }
 
-/// Starts `brokerlink login`, and reads the login address it prints.
+/// Starts `brokerlink login`, and reads the login address it prints. The
+/// caller waits for the child ([`finish`]).
+#[allow(clippy::zombie_processes)]
 fn start_login(
     config: &Path,
     extra: &[&str],
@@ -62,10 +64,11 @@ fn start_login(
     let mut line = String::new();
     loop {
         line.clear();
-        assert!(
-            stderr.read_line(&mut line).unwrap() > 0,
-            "the tool printed no login address"
-        );
+        if stderr.read_line(&mut line).unwrap_or(0) == 0 {
+            let _ = child.kill();
+            let status = child.wait();
+            panic!("the tool printed no login address ({status:?})");
+        }
         if let Some(url) = line.trim().strip_prefix("Log in at: ") {
             return (child, url.to_string(), stderr);
         }
