@@ -253,6 +253,8 @@ fn private_options() -> OpenOptions {
     let mut options = OpenOptions::new();
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    #[cfg(not(unix))]
+    let _ = &mut options;
     options
 }
 
@@ -443,5 +445,77 @@ impl Session {
     /// The file's path, for `describe` and `status`.
     pub(super) fn file_path(&self) -> Option<String> {
         self.file.as_ref().map(|f| f.path().display().to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "brokerlink-file-unit-{}-{name}",
+            std::process::id()
+        ));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn a_write_replaces_the_file_whole_and_leaves_no_temporary_file() {
+        let dir = scratch("write");
+        let path = dir.join("s.json");
+        let file = SessionFile::new(path.display().to_string(), None, Duration::ZERO);
+        fs::write(&path, "old").unwrap();
+        assert!(file.changed());
+        file.write(&Secret::new("new contents")).unwrap();
+        assert!(!file.changed(), "its own save is not a change");
+        assert_eq!(fs::read_to_string(&path).unwrap(), "new contents");
+        let names: Vec<_> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["s.json"]);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        file.remove().unwrap();
+        assert!(!path.exists());
+        file.remove().unwrap();
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn the_lock_excludes_another_holder_until_it_is_released() {
+        let dir = scratch("lock");
+        let path = dir.join("s.json").display().to_string();
+        let one = SessionFile::new(path.clone(), None, Duration::ZERO);
+        let two = SessionFile::new(path, None, Duration::ZERO);
+        let held = one.lock(Instant::now()).unwrap();
+        let error = two.lock(Instant::now()).err().unwrap();
+        assert_eq!(error.status, Status::Timeout, "{error:?}");
+        drop(held);
+        two.lock(Instant::now()).unwrap();
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_session_state_is_named_in_the_error() {
+        let dir = scratch("corrupt");
+        let path = dir.join("s.json");
+        fs::write(&path, "{\"access_token\":\"SECRET-TOKEN\"}").unwrap();
+        let file = SessionFile::new(path.display().to_string(), None, Duration::ZERO);
+        let error = file.read().err().unwrap();
+        assert_eq!(error.status, Status::InvalidArgument);
+        assert!(
+            error.message.contains("s.json")
+                && error.message.contains("not a brokerlink session file")
+        );
+        assert!(!error.message.contains("SECRET-TOKEN"), "{}", error.message);
+        let _ = fs::remove_dir_all(&dir);
     }
 }
