@@ -103,6 +103,9 @@ pin = "env:DEMO_PIN"
 totp_secret = "env:DEMO_TOTP_SECRET"
 EOF
 cli() { DEMO_PIN=1234 DEMO_TOTP_SECRET=JBSWY3DPEHPK3PXP target/release/brokerlink --config "$workdir/profiles.toml" "$@"; }
+# Angel One allows one login a second per client code, and the quickstart above
+# logged this account in a moment ago.
+sleep 1
 cli login
 cli funds
 cli status

@@ -51,6 +51,10 @@ enum Command {
         /// How long to wait for the browser to come back, in seconds.
         #[arg(long, value_name = "SECONDS", default_value_t = 300)]
         wait: u64,
+        /// Log in only when the session file holds no unexpired session
+        /// (then print its status instead): for a script run at every start.
+        #[arg(long)]
+        if_needed: bool,
     },
     /// Trade the refresh token for new tokens, and save them.
     Refresh { profile: Option<String> },
@@ -116,8 +120,15 @@ fn run(cli: Cli) -> Result<Value, Failure> {
             profile,
             no_browser,
             wait,
+            if_needed,
         } => {
             let (profile, session) = open(profile)?;
+            if if_needed {
+                let status = session.status();
+                if status.logged_in {
+                    return value(status);
+                }
+            }
             login(&profile, &session, !no_browser, Duration::from_secs(wait))
         }
         Command::Refresh { profile } => value(open(profile)?.1.refresh()?),

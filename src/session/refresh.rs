@@ -95,7 +95,17 @@ impl Session {
                 // With a session file: under its lock, so that processes
                 // sharing it refresh one at a time, and a process that finds
                 // tokens another one refreshed meanwhile takes those.
-                let file_lock = self.lock_file(call.deadline())?;
+                // A lock file that cannot be made (a read-only folder) does
+                // not stop the refresh: its save fails too, and is logged.
+                let file_lock = match self.lock_file(call.deadline()) {
+                    Ok(lock) => lock,
+                    Err(e) if e.status == Status::Timeout => return Err(e),
+                    Err(e) => {
+                        self.log
+                            .log(Level::Warn, format_args!("refresh: {}", e.message));
+                        None
+                    }
+                };
                 if let Some(newer) = self.newer_in_file(seen) {
                     return Ok(Err(newer));
                 }

@@ -261,3 +261,21 @@ fn sessions_saving_at_once_leave_one_valid_file() {
     assert_eq!(leftovers, 0);
     Handle::new(&config(&sim, &path)).rms().ok();
 }
+
+#[test]
+fn a_refresh_goes_on_when_the_lock_file_cannot_be_opened() {
+    let sim = sim();
+    let path = scratch("lock_dir").join("angel.json");
+    let handle = Handle::new(&config(&sim, &path));
+    handle.login(&angel_credentials()).ok();
+    let before = std::fs::read_to_string(&path).unwrap();
+    // Something else took the lock file's name: the broker's refresh still
+    // reaches the session; the failed save is logged and the file kept.
+    let lock = path.with_file_name("angel.json.lock");
+    std::fs::remove_file(&lock).unwrap();
+    std::fs::create_dir(&lock).unwrap();
+    handle.refresh().ok();
+    assert_eq!(sim.requests_to(REFRESH).len(), 1);
+    handle.rms().ok();
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
+}

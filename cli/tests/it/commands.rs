@@ -79,6 +79,30 @@ fn status_before_login_after_login_and_after_logout() {
 }
 
 #[test]
+fn login_if_needed_logs_in_only_without_a_stored_session() {
+    let sim = sim();
+    let dir = scratch("if_needed");
+    let session = dir.join("angel.json");
+    let config = write_profiles(&dir, &angel_profile(&sim, &session));
+    cli(&config)
+        .args(["login", "--if-needed"])
+        .assert()
+        .success();
+    assert_eq!(sim.requests_to(ANGEL_LOGIN).len(), 1);
+    let again = json_of(
+        &cli(&config)
+            .args(["--json", "login", "--if-needed"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(again["logged_in"], true, "{again}");
+    assert_eq!(sim.requests_to(ANGEL_LOGIN).len(), 1, "no second login");
+    // Without the flag, login always logs in.
+    cli(&config).arg("login").assert().success();
+    assert_eq!(sim.requests_to(ANGEL_LOGIN).len(), 2);
+}
+
+#[test]
 fn refresh_saves_new_tokens_for_the_next_command() {
     let sim = sim();
     let (config, session) = logged_in(&sim, "refresh");
