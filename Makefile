@@ -13,8 +13,9 @@ demo: release $(BUILD)/quickstart $(BUILD)/noren_oauth $(BUILD)/dhan
 ## Run every test: Rust unit and integration tests, the header check, C programs under valgrind.
 test:
 	# cargo test does not copy the cdylib to target/debug, where the C,
-	# binding and packaging tests link against it: cargo build does.
-	cargo build -p brokerlink -p brokersim
+	# binding and packaging tests link against it: cargo build does (and
+	# the packaging test installs the brokerlink tool from there).
+	cargo build -p brokerlink -p brokersim -p brokerlink-cli
 	cargo test --workspace --no-fail-fast
 
 ## Run each broker's official Python SDK against brokersim (installs them from PyPI into target/sdk-venv).
@@ -52,7 +53,7 @@ lint:
 	cargo clippy --workspace --all-targets -- -D warnings
 
 release:
-	cargo build --release -p brokerlink -p brokersim
+	cargo build --release -p brokerlink -p brokersim -p brokerlink-cli
 
 $(BUILD)/%: examples-c/%.c include/brokerlink.h release
 	@mkdir -p $(BUILD)
@@ -64,7 +65,8 @@ clean:
 
 # --- Installing (Linux) ------------------------------------------------------
 # make install [PREFIX=/usr/local] [DESTDIR=/staging] [LIBDIR=...] [INCLUDEDIR=...]
-# builds the library (PROFILE=release by default) and installs:
+# builds the library and the brokerlink tool (PROFILE=release by default) and installs:
+#   $(BINDIR)/brokerlink, the command-line tool
 #   $(LIBDIR)/libbrokerlink.so.$(VERSION), with the soname symlink
 #     libbrokerlink.so.$(SOVERSION) and the link-time symlink libbrokerlink.so
 #   $(LIBDIR)/libbrokerlink.a
@@ -75,6 +77,7 @@ clean:
 PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
+BINDIR ?= $(PREFIX)/bin
 DESTDIR ?=
 # A cargo profile; tests/packaging.rs runs `make install-built PROFILE=dev` on
 # the build `cargo test` already made.
@@ -102,14 +105,15 @@ SUBSTITUTE := sed \
 
 .PHONY: install install-built uninstall
 
-## Build the library and install it, its headers, brokerlink.pc and the CMake package.
+## Build the library and the tool and install them, the headers, brokerlink.pc and the CMake package.
 install:
-	cargo build --profile $(PROFILE) -p brokerlink
+	cargo build --profile $(PROFILE) -p brokerlink -p brokerlink-cli
 	$(MAKE) --no-print-directory install-built
 
 ## Install the library as already built for PROFILE, without building it.
 install-built:
-	install -d "$(DESTDIR)$(LIBDIR)/pkgconfig" "$(DESTDIR)$(CMAKE_DIR)" "$(DESTDIR)$(INCLUDEDIR)"
+	install -d "$(DESTDIR)$(LIBDIR)/pkgconfig" "$(DESTDIR)$(CMAKE_DIR)" "$(DESTDIR)$(INCLUDEDIR)" "$(DESTDIR)$(BINDIR)"
+	install -m 0755 "$(LIB_BUILD)/brokerlink" "$(DESTDIR)$(BINDIR)/brokerlink"
 	install -m 0755 "$(LIB_BUILD)/libbrokerlink.so" "$(DESTDIR)$(LIBDIR)/libbrokerlink.so.$(VERSION)"
 	ln -sf "libbrokerlink.so.$(VERSION)" "$(DESTDIR)$(LIBDIR)/libbrokerlink.so.$(SOVERSION)"
 	ln -sf "libbrokerlink.so.$(SOVERSION)" "$(DESTDIR)$(LIBDIR)/libbrokerlink.so"
@@ -121,7 +125,7 @@ install-built:
 
 ## Remove what `make install` installed (same PREFIX, DESTDIR, LIBDIR, INCLUDEDIR).
 uninstall:
-	rm -f "$(DESTDIR)$(LIBDIR)/libbrokerlink.so.$(VERSION)" "$(DESTDIR)$(LIBDIR)/libbrokerlink.so.$(SOVERSION)" \
+	rm -f "$(DESTDIR)$(BINDIR)/brokerlink" "$(DESTDIR)$(LIBDIR)/libbrokerlink.so.$(VERSION)" "$(DESTDIR)$(LIBDIR)/libbrokerlink.so.$(SOVERSION)" \
 		"$(DESTDIR)$(LIBDIR)/libbrokerlink.so" "$(DESTDIR)$(LIBDIR)/libbrokerlink.a" \
 		"$(DESTDIR)$(INCLUDEDIR)/brokerlink.h" "$(DESTDIR)$(INCLUDEDIR)/brokerlink.hpp" \
 		"$(DESTDIR)$(LIBDIR)/pkgconfig/brokerlink.pc" \

@@ -373,7 +373,7 @@ impl Soak {
             thread::sleep(Duration::from_secs(1).min(duration.saturating_sub(started.elapsed())));
             self.sim.clear_log();
             let elapsed = started.elapsed().as_secs();
-            if elapsed > 0 && elapsed % 60 == 0 {
+            if elapsed > 0 && elapsed.is_multiple_of(60) {
                 let calls = self.tally.lock().unwrap().calls;
                 println!(
                     "  {elapsed:>4} s: {calls} calls, RSS {} KiB, {} fds",
@@ -437,10 +437,10 @@ impl Soak {
             } else {
                 None
             };
-            if let Some(user) = whose {
-                if let Some(s) = sessions.iter().find(|s| s.user == user) {
-                    s.refreshes.fetch_add(1, Ordering::Relaxed);
-                }
+            if let Some(user) = whose
+                && let Some(s) = sessions.iter().find(|s| s.user == user)
+            {
+                s.refreshes.fetch_add(1, Ordering::Relaxed);
             }
         });
     }
@@ -456,7 +456,7 @@ impl Soak {
             while !stop.load(Ordering::Relaxed) {
                 i += 1;
                 let began = Instant::now();
-                let (status, text) = if i % 3 == 0 {
+                let (status, text) = if i.is_multiple_of(3) {
                     session.handle.call(broker_get_profile)
                 } else {
                     session.handle.call(broker_get_rms)

@@ -88,6 +88,30 @@ BROKERLINK_DHAN_BASE_URL="$base_url/dhan/v2" BROKERLINK_DHAN_AUTH_URL="$base_url
 sed -n '/^== rms: OK/{n;p;q}' "$workdir/dhan.out" >"$workdir/dhan.rms"
 
 echo
+echo "### The brokerlink tool: log in once, then every program uses the session file (Angel One)"
+# A profile whose secrets come from the environment; the session file is what a
+# workbook or a C program would name as "session_file".
+cat >"$workdir/profiles.toml" <<EOF
+[profiles.angel]
+broker = "angelone"
+api_key = "demo-api-key"
+client_code = "D12345"
+base_url = "$base_url"
+session_file = "$workdir/angel-session.json"
+[profiles.angel.secrets]
+pin = "env:DEMO_PIN"
+totp_secret = "env:DEMO_TOTP_SECRET"
+EOF
+cli() { DEMO_PIN=1234 DEMO_TOTP_SECRET=JBSWY3DPEHPK3PXP target/release/brokerlink --config "$workdir/profiles.toml" "$@"; }
+# Angel One allows one login a second per client code, and the quickstart above
+# logged this account in a moment ago.
+sleep 1
+cli login
+cli funds
+cli status
+cli logout
+
+echo
 echo "### The same normalized funds fields from every broker"
 for broker in angel noren zerodha upstox fyers dhan; do
     file="$workdir/$broker.rms"

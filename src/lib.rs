@@ -38,10 +38,18 @@ mod time;
 mod totp;
 
 pub use error::{Error, Reason, Result, Status};
-pub use model::{Funds, Imported, LoggedOut, LoginInfo, LoginUrl, Profile, Refreshed};
+pub use model::{
+    BrokerKind, Funds, Imported, LoggedOut, LoginInfo, LoginUrl, Profile, Refreshed, SessionStatus,
+};
 pub use money::Money;
 pub use session::Session;
 pub use totp::{TotpCode, TotpSecret};
+
+/// Every broker family the library speaks, with the logins each takes and
+/// its presets, from the library's one registry.
+pub fn brokers() -> Vec<BrokerKind> {
+    brokers::families()
+}
 
 /// The parsers the fuzz targets (`fuzz/`) and property tests
 /// (`tests/it/properties`) drive, gathered in one place. Not a stable API.
@@ -83,8 +91,10 @@ pub mod fuzzing {
     pub use crate::config::{Credentials, Redirect, TotpInput};
     pub use crate::http::{Response, classify_non_json};
     pub use crate::operation::Operation;
+    pub use crate::session::file::parse_file as parse_session_file;
     pub use crate::session::state::{
-        STATE_VERSION, export as export_state, import as import_state,
+        STATE_VERSION, Saved as SavedState, export as export_state, import as import_state,
+        parse as parse_state,
     };
 
     /// A `broker_new` config, parsed: the shared settings and the broker

@@ -50,6 +50,38 @@ pub struct LoggedOut {
     pub revoked_at_broker: bool,
 }
 
+/// Whether a session is logged in, as whom and until when
+/// ([`Session::status`](crate::Session::status)). No token.
+#[derive(Clone, Debug, Serialize)]
+pub struct SessionStatus {
+    /// The broker family.
+    pub broker: &'static str,
+    /// Whether the session holds tokens that have not expired.
+    pub logged_in: bool,
+    /// The broker's user id of the tokens held, expired or not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// When the access token expires, RFC 3339 UTC, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_expires_at: Option<String>,
+    /// The session file, when the config names one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_file: Option<String>,
+}
+
+/// One broker family the library speaks ([`brokers`](crate::brokers)).
+#[derive(Clone, Debug, Serialize)]
+pub struct BrokerKind {
+    /// The config's `"broker"` name.
+    pub broker: &'static str,
+    /// The logins its `broker_login` takes: `pin_totp`, `password_totp`,
+    /// `oauth` (a browser login whose code or redirect address is passed
+    /// on), `access_token` (a token the user already holds).
+    pub logins: Vec<&'static str>,
+    /// Its named presets (config key `preset`), if it has any.
+    pub presets: Vec<&'static str>,
+}
+
 /// What `broker_login_url` returns.
 #[derive(Clone, Debug, Serialize)]
 pub struct LoginUrl {

@@ -5,7 +5,7 @@
 use crate::config::{self, Config, Credentials, Keys};
 use crate::error::{Error, Reason, Result};
 use crate::http::{Call, Response};
-use crate::model::{Funds, Profile};
+use crate::model::{BrokerKind, Funds, Profile};
 use crate::operation::Operation;
 use crate::pacing::RateLimit;
 use crate::secret::Secret;
@@ -129,16 +129,66 @@ pub(crate) trait Broker: Send + Sync + std::fmt::Debug {
 /// `base_url` override.
 type Constructor = fn(&mut Keys, Option<&str>) -> Result<Box<dyn Broker>>;
 
-/// Every broker family: the config's `"broker"` name and its constructor.
-/// Adding a family is adding its folder and a line here.
-const FAMILIES: &[(&str, Constructor)] = &[
-    ("angelone", angelone::AngelOne::from_config),
-    ("noren", noren::Noren::from_config),
-    ("zerodha", zerodha::Zerodha::from_config),
-    ("upstox", upstox::Upstox::from_config),
-    ("fyers", fyers::Fyers::from_config),
-    ("dhan", dhan::Dhan::from_config),
+/// One broker family in the registry: the config's `"broker"` name, its
+/// constructor, the login kinds its `broker_login` takes and its presets.
+struct Family {
+    name: &'static str,
+    construct: Constructor,
+    logins: &'static [&'static str],
+    presets: &'static [&'static str],
+}
+
+/// Every broker family. Adding a family is adding its folder and a line here.
+const FAMILIES: &[Family] = &[
+    Family {
+        name: "angelone",
+        construct: angelone::AngelOne::from_config,
+        logins: &["pin_totp"],
+        presets: &[],
+    },
+    Family {
+        name: "noren",
+        construct: noren::Noren::from_config,
+        logins: &["oauth", "password_totp"],
+        presets: &noren::PRESET_NAMES,
+    },
+    Family {
+        name: "zerodha",
+        construct: zerodha::Zerodha::from_config,
+        logins: &["oauth"],
+        presets: &[],
+    },
+    Family {
+        name: "upstox",
+        construct: upstox::Upstox::from_config,
+        logins: &["oauth", "access_token"],
+        presets: &[],
+    },
+    Family {
+        name: "fyers",
+        construct: fyers::Fyers::from_config,
+        logins: &["oauth"],
+        presets: &[],
+    },
+    Family {
+        name: "dhan",
+        construct: dhan::Dhan::from_config,
+        logins: &["pin_totp", "oauth", "access_token"],
+        presets: &[],
+    },
 ];
+
+/// Every broker family the library speaks, with its login kinds and presets.
+pub(crate) fn families() -> Vec<BrokerKind> {
+    FAMILIES
+        .iter()
+        .map(|f| BrokerKind {
+            broker: f.name,
+            logins: f.logins.to_vec(),
+            presets: f.presets.to_vec(),
+        })
+        .collect()
+}
 
 /// Parses and validates a `broker_new` config: the shared settings, and the
 /// broker family it names, built from its own keys. Unknown keys are refused.
@@ -146,11 +196,12 @@ pub(crate) fn configure(json: &str) -> Result<(Config, Box<dyn Broker>)> {
     let mut keys = Keys::parse(json, "config")?;
     let name = keys.required_str("broker")?;
     let config = config::parse_shared(&mut keys)?;
-    let (_, construct) = FAMILIES
+    let construct = FAMILIES
         .iter()
-        .find(|(family, _)| *family == name)
+        .find(|family| family.name == name)
+        .map(|family| family.construct)
         .ok_or_else(|| {
-            let names: Vec<String> = FAMILIES.iter().map(|(f, _)| format!("\"{f}\"")).collect();
+            let names: Vec<String> = FAMILIES.iter().map(|f| format!("\"{}\"", f.name)).collect();
             Error::invalid_argument(format!(
                 "config key \"broker\" must be one of {}",
                 names.join(", ")

@@ -33,6 +33,8 @@ pub(crate) struct Config {
     pub policy: Policy,
     /// TLS, proxy and logging settings.
     pub transport: TransportConfig,
+    /// Where the session is shared with other processes (`session_file`).
+    pub session_file: Option<String>,
 }
 
 /// What a user holds to log in, as `broker_login`'s credentials name it.
@@ -140,6 +142,7 @@ pub(crate) fn parse_shared(keys: &mut Keys) -> Result<Config> {
         base_url,
         policy: parse_policy(keys)?,
         transport: parse_transport(keys)?,
+        session_file: keys.optional_str("session_file")?,
     })
 }
 

@@ -79,10 +79,17 @@ pub extern "C" fn broker_status_name(status: i32) -> *const c_char {
 
 /// Creates a logged-out session from a config JSON object (see the README
 /// for every key; unknown keys are an error). No network call is made.
+/// With "session_file", the session stored in that file is resumed when it
+/// is for the same broker, base URL and account and has not expired; the
+/// file is then saved after every login and refresh and removed by
+/// broker_logout, and other processes naming it share the session. A
+/// session file that is corrupt, unreadable or another account's is
+/// BROKER_ERR_INVALID_ARGUMENT with a message naming it (it is left as it is).
 ///
 /// On success writes the new handle to *out_session and, when out_json is not
 /// NULL, a JSON description of the session (broker, base_url, user_id and the
-/// device headers chosen). On failure *out_session is set to NULL and
+/// device headers chosen; with a session file, "session_file" and
+/// "resumed":true|false). On failure *out_session is set to NULL and
 /// *out_json receives the error object. Free *out_json with broker_string_free
 /// and the session with broker_free.
 ///
@@ -156,7 +163,10 @@ pub unsafe extern "C" fn broker_login_url(
 /// Logs in. credentials_json depends on the broker; for Angel One:
 /// {"pin":"1234","totp":"123456"} or {"pin":"1234","totp_secret":"BASE32"}
 /// (the library computes the code). A previous login is replaced only when
-/// this one succeeds.
+/// this one succeeds. With a session file, the new session is saved there
+/// first; a file that is corrupt or holds another account's session is not
+/// replaced, and the login is BROKER_ERR_INVALID_ARGUMENT (a file whose lock
+/// another process holds past the timeout: BROKER_ERR_TIMEOUT).
 ///
 /// On success *out_json receives {"broker","user_id","logged_in_at",
 /// "access_expires_at"?}; tokens are never returned. Returns BROKER_OK,
@@ -236,6 +246,7 @@ pub unsafe extern "C" fn broker_get_rms(
 /// "logged_out":true,"revoked_at_broker":true}. A broker with no logout
 /// endpoint (Dhan) is not called: the tokens are forgotten here, stay valid
 /// at the broker until they expire, and "revoked_at_broker" is false.
+/// With a session file, the file is removed when it holds this user's session.
 /// Returns as broker_get_profile. Thread-safe.
 ///
 /// # Safety

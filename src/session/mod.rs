@@ -7,6 +7,7 @@
 //! wait their turn under the broker's rate limits (`crate::pacing`) and are
 //! retried with backoff on transient failures, all within one timeout.
 
+pub(crate) mod file;
 mod refresh;
 pub(crate) mod state;
 
@@ -15,10 +16,13 @@ use crate::config::Policy;
 use crate::error::{Error, Result, Status};
 use crate::http::{Call, Transport};
 use crate::log::{Level, Logger};
-use crate::model::{Funds, Imported, LoggedOut, LoginInfo, LoginUrl, Profile, Refreshed};
+use crate::model::{
+    Funds, Imported, LoggedOut, LoginInfo, LoginUrl, Profile, Refreshed, SessionStatus,
+};
 use crate::operation::Operation;
 use crate::pacing::Pacer;
 use crate::time::{next_day_end, rfc3339_utc, unix_now};
+use file::SessionFile;
 use refresh::RefreshGate;
 use serde_json::Value;
 use std::sync::{Arc, Mutex, PoisonError, Weak};
@@ -35,10 +39,17 @@ pub struct Session {
     /// The tokens the broker last accepted for a read.
     worked: Mutex<Weak<Tokens>>,
     refresh: RefreshGate,
+    /// The session file shared with other processes (`session_file`).
+    file: Option<SessionFile>,
+    /// Whether `new` resumed the session from the session file.
+    resumed: bool,
 }
 
 impl Session {
-    /// A logged-out session from `broker_new`'s config JSON.
+    /// A session from `broker_new`'s config JSON: logged out, or resumed
+    /// from the config's `session_file` when that holds an unexpired session
+    /// of the same broker, base URL and account. A session file that is
+    /// corrupt, unreadable or another account's is an error naming it.
     pub fn new(config_json: &str) -> Result<Session> {
         let (config, broker) = brokers::configure(config_json)?;
         let http = Transport::new(config.timeout, &config.transport)?;
@@ -48,7 +59,11 @@ impl Session {
         )?;
         let limits = config.policy.rate_limits.clone();
         let pacer = Pacer::new(|op| limits.limit(op, broker.rate_limit(op)));
-        Ok(Session {
+        let file = config.session_file.map(|path| {
+            let account = broker.describe()["user_id"].as_str().map(str::to_string);
+            SessionFile::new(path, account, config.timeout)
+        });
+        let mut session = Session {
             broker,
             http,
             policy: config.policy,
@@ -57,12 +72,39 @@ impl Session {
             tokens: Mutex::new(None),
             worked: Mutex::new(Weak::new()),
             refresh: RefreshGate::default(),
-        })
+            file,
+            resumed: false,
+        };
+        session.resumed = session.resume_from_file()?;
+        Ok(session)
     }
 
-    /// What the session was configured with (no secrets).
+    /// What the session was configured with (no secrets); with a session
+    /// file, its path and whether the session was resumed from it.
     pub fn describe(&self) -> Value {
-        self.broker.describe()
+        let mut description = self.broker.describe();
+        if let (Some(path), Value::Object(map)) = (self.file_path(), &mut description) {
+            map.insert("session_file".into(), Value::String(path));
+            map.insert("resumed".into(), Value::Bool(self.resumed));
+        }
+        description
+    }
+
+    /// Whether the session is logged in, as whom and until when, after
+    /// taking any change another process made to the session file. Makes no
+    /// network call.
+    pub fn status(&self) -> SessionStatus {
+        self.follow_file();
+        let tokens = self.lock().clone();
+        SessionStatus {
+            broker: self.broker.name(),
+            logged_in: tokens
+                .as_ref()
+                .is_some_and(|t| !expires_within(t, Duration::ZERO)),
+            user_id: tokens.as_ref().map(|t| t.user_id.clone()),
+            access_expires_at: tokens.as_ref().and_then(|t| t.expires_at.map(rfc3339_utc)),
+            session_file: self.file_path(),
+        }
     }
 
     /// The browser address where the user logs in, for OAuth-style logins.
@@ -89,6 +131,8 @@ impl Session {
             self.broker.login(&call, &credentials)
         })?;
         let tokens = self.with_day_end(tokens);
+        // Saved first: a login whose save fails leaves the session as it was.
+        self.save_to_file(&tokens, None)?;
         let info = LoginInfo {
             broker: self.broker.name(),
             user_id: tokens.user_id.clone(),
@@ -101,6 +145,7 @@ impl Session {
 
     /// Trades the refresh token for new tokens, now.
     pub fn refresh(&self) -> Result<Refreshed> {
+        self.follow_file();
         let call = self.call();
         let fresh = self.refreshed_after(&self.current()?, &call, true)?;
         Ok(Refreshed {
@@ -129,10 +174,12 @@ impl Session {
     /// says the session had already ended counts as success; any other
     /// failure keeps the tokens so the call can be tried again.
     pub fn logout(&self) -> Result<LoggedOut> {
+        self.follow_file();
         let held = self.current()?;
         if !self.broker.revokes_at_logout() {
             // Nothing to call: forget the tokens, and say they still work at the broker.
             self.replace_if_current(&held, None);
+            self.remove_file(&held.user_id);
             self.log.log(
                 Level::Debug,
                 format_args!(
@@ -160,6 +207,7 @@ impl Session {
             Err(e) => return Err(e),
         }
         self.replace_if_current(&current, None);
+        self.remove_file(&current.user_id);
         Ok(LoggedOut {
             broker: self.broker.name(),
             user_id: current.user_id.clone(),
@@ -170,6 +218,7 @@ impl Session {
 
     /// The tokens and what they belong to, as versioned JSON (a secret).
     pub fn export(&self) -> Result<String> {
+        self.follow_file();
         let tokens = self.current()?;
         Ok(state::export(
             self.broker.name(),
@@ -193,6 +242,7 @@ impl Session {
             user_id: tokens.user_id.clone(),
             access_expires_at: tokens.expires_at.map(rfc3339_utc),
         };
+        self.save_to_file(&tokens, None)?;
         *self.lock() = Some(Arc::new(tokens));
         Ok(info)
     }
@@ -248,6 +298,7 @@ impl Session {
     /// again. At most [`MAX_REFRESHES_PER_CALL`] refreshes and
     /// [`MAX_STALE_REPEATS`] repeats, all within the call's timeout.
     fn read<T>(&self, op: Operation, read: impl Fn(&Call<'_>, &Tokens) -> Result<T>) -> Result<T> {
+        self.follow_file();
         let call = self.call();
         let tokens = self.current()?;
         if self.may_refresh(&tokens) && expires_within(&tokens, REFRESH_AHEAD) {

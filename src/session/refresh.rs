@@ -6,6 +6,7 @@ use super::Session;
 use crate::brokers::Tokens;
 use crate::error::{Error, Result, Status};
 use crate::http::Call;
+use crate::log::Level;
 use crate::operation::Operation;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Instant;
@@ -57,10 +58,11 @@ impl Session {
             if !Arc::ptr_eq(&current, seen) {
                 return Ok(current);
             }
-            if let Some((tokens, error)) = &gate.failed {
-                if !force && Weak::ptr_eq(tokens, &Arc::downgrade(seen)) {
-                    return Err(error.clone());
-                }
+            if let Some((tokens, error)) = &gate.failed
+                && !force
+                && Weak::ptr_eq(tokens, &Arc::downgrade(seen))
+            {
+                return Err(error.clone());
             }
             if !gate.in_flight {
                 break;
@@ -90,14 +92,39 @@ impl Session {
                 if !Arc::ptr_eq(&current, seen) {
                     return Ok(Err(current));
                 }
-                self.attempt(Operation::Refresh, call, || self.broker.refresh(call, seen))
-                    .map(Ok)
+                // With a session file: under its lock, so that processes
+                // sharing it refresh one at a time, and a process that finds
+                // tokens another one refreshed meanwhile takes those.
+                // A lock file that cannot be made (a read-only folder) does
+                // not stop the refresh: its save fails too, and is logged.
+                let file_lock = match self.lock_file(call.deadline()) {
+                    Ok(lock) => lock,
+                    Err(e) if e.status == Status::Timeout => return Err(e),
+                    Err(e) => {
+                        self.log
+                            .log(Level::Warn, format_args!("refresh: {}", e.message));
+                        None
+                    }
+                };
+                if let Some(newer) = self.newer_in_file(seen) {
+                    return Ok(Err(newer));
+                }
+                let fresh =
+                    self.attempt(Operation::Refresh, call, || self.broker.refresh(call, seen))?;
+                let fresh = Arc::new(self.with_day_end(fresh));
+                if let Err(e) = self.save_to_file(&fresh, file_lock.as_ref()) {
+                    // The broker has issued these tokens (and may have ended
+                    // the old ones): keep them here; other processes refresh
+                    // for themselves until a save works again.
+                    self.log
+                        .log(Level::Warn, format_args!("refresh: {}", e.message));
+                }
+                Ok(Ok(fresh))
             });
         let mut gate = self.refresh.lock();
         let result = match outcome {
             Ok(Err(newer)) => Ok(newer),
             Ok(Ok(fresh)) => {
-                let fresh = Arc::new(self.with_day_end(fresh));
                 self.replace_if_current(seen, Some(Arc::clone(&fresh)));
                 gate.failed = None;
                 Ok(fresh)

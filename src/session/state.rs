@@ -48,11 +48,22 @@ pub fn export(broker: &str, base_url: &str, tokens: &Tokens, now: i64) -> String
     serde_json::to_string(&wire).unwrap_or_default()
 }
 
-/// Reads an exported state for a session of `broker` at `base_url`.
-/// Anything malformed, from another broker or base URL, or of another
-/// version is `INVALID_ARGUMENT`; a state whose token has expired is
-/// `SESSION_EXPIRED`.
-pub fn import(json: &str, broker: &str, base_url: &str, now: i64) -> Result<Tokens> {
+/// A saved session state as it was read, before it is checked against the
+/// session that reads it.
+#[derive(Debug)]
+pub struct Saved {
+    /// The broker family it was exported from.
+    pub broker: String,
+    /// That session's base URL (no trailing `/`).
+    pub base_url: String,
+    /// The tokens.
+    pub tokens: Tokens,
+}
+
+/// Parses an exported state (also the content of a session file) without
+/// checking whose it is or whether it has expired. Anything malformed or of
+/// another version is `INVALID_ARGUMENT`; no value is repeated in an error.
+pub fn parse(json: &str) -> Result<Saved> {
     let mut keys = Keys::parse(json, "session state")?;
     match keys.optional_i64("brokerlink_session")? {
         Some(STATE_VERSION) => {}
@@ -67,17 +78,11 @@ pub fn import(json: &str, broker: &str, base_url: &str, now: i64) -> Result<Toke
             ));
         }
     }
-    let state_broker = keys.required_str("broker")?;
-    if state_broker != broker {
-        return Err(Error::invalid_argument(format!(
-            "the session state is for broker \"{state_broker}\", but this session is \"{broker}\""
-        )));
-    }
-    if keys.required_str("base_url")?.trim_end_matches('/') != base_url {
-        return Err(Error::invalid_argument(
-            "the session state is for a different base_url than this session's",
-        ));
-    }
+    let broker = keys.required_str("broker")?;
+    let base_url = keys
+        .required_str("base_url")?
+        .trim_end_matches('/')
+        .to_string();
     let style = keys.required_str("token_style")?;
     let style = TokenStyle::from_name(&style).ok_or_else(|| {
         Error::invalid_argument("session state key \"token_style\" must be \"bearer\" or \"jkey\"")
@@ -93,7 +98,38 @@ pub fn import(json: &str, broker: &str, base_url: &str, now: i64) -> Result<Toke
     };
     keys.optional_i64("exported_at")?;
     keys.finish()?;
-    if let Some(expiry) = tokens.expires_at.filter(|at| *at <= now) {
+    Ok(Saved {
+        broker,
+        base_url,
+        tokens,
+    })
+}
+
+impl Saved {
+    /// Whether its access token has expired at `now`.
+    pub fn expired(&self, now: i64) -> bool {
+        self.tokens.expires_at.is_some_and(|at| at <= now)
+    }
+}
+
+/// Reads an exported state for a session of `broker` at `base_url`.
+/// Anything malformed, from another broker or base URL, or of another
+/// version is `INVALID_ARGUMENT`; a state whose token has expired is
+/// `SESSION_EXPIRED`.
+pub fn import(json: &str, broker: &str, base_url: &str, now: i64) -> Result<Tokens> {
+    let saved = parse(json)?;
+    if saved.broker != broker {
+        return Err(Error::invalid_argument(format!(
+            "the session state is for broker \"{}\", but this session is \"{broker}\"",
+            saved.broker
+        )));
+    }
+    if saved.base_url != base_url {
+        return Err(Error::invalid_argument(
+            "the session state is for a different base_url than this session's",
+        ));
+    }
+    if let Some(expiry) = saved.tokens.expires_at.filter(|_| saved.expired(now)) {
         return Err(Error::new(
             Status::SessionExpired,
             format!(
@@ -102,7 +138,7 @@ pub fn import(json: &str, broker: &str, base_url: &str, now: i64) -> Result<Toke
             ),
         ));
     }
-    Ok(tokens)
+    Ok(saved.tokens)
 }
 
 #[cfg(test)]

@@ -27,6 +27,7 @@ mod properties;
 mod proxy;
 mod refusals;
 mod secrets;
+mod session_file;
 mod session_state;
 mod staying_alive;
 mod threads;

@@ -1,6 +1,7 @@
 //! `make install` into a temporary prefix gives a usable package: the shared
 //! library under its versioned soname with the usual symlinks, the static
-//! library, the headers, brokerlink.pc and the CMake package. A tiny C
+//! library, the headers, brokerlink.pc, the CMake package and the
+//! `brokerlink` command-line tool. A tiny C
 //! program (packaging/tests/consumer.c) is built against the install through
 //! pkg-config and through CMake, shared and static, and runs. `make
 //! uninstall` removes every file again, and `DESTDIR` stages an install
@@ -70,6 +71,7 @@ fn files_under(dir: &Path) -> Vec<String> {
 
 fn expected_files() -> Vec<String> {
     let mut files = vec![
+        "bin/brokerlink".to_string(),
         "include/brokerlink.h".to_string(),
         "include/brokerlink.hpp".to_string(),
         "lib/cmake/brokerlink/brokerlinkConfig.cmake".to_string(),
@@ -247,6 +249,12 @@ fn make_install_gives_a_package_pkg_config_and_cmake_can_use() {
 
     builds_and_runs_with_pkg_config(&prefix, scratch.path());
     builds_and_runs_with_cmake(&prefix, scratch.path());
+    // The command-line tool runs from the install.
+    let brokers = run_ok(
+        installed_program(&prefix.join("bin/brokerlink")).arg("brokers"),
+        "brokerlink brokers",
+    );
+    assert!(brokers.stdout.contains("angelone"), "{}", brokers.stdout);
 
     make("uninstall", &[("PREFIX", &prefix)]);
     assert_eq!(files_under(&prefix), Vec::<String>::new());
@@ -263,7 +271,7 @@ fn make_install_builds_the_release_library_then_installs_it() {
     let mut commands = dry_run.stdout.lines();
     assert_eq!(
         commands.next(),
-        Some("cargo build --profile release -p brokerlink")
+        Some("cargo build --profile release -p brokerlink -p brokerlink-cli")
     );
     assert!(
         commands.any(|line| line.contains("libbrokerlink.so.") && line.contains("/opt/brokerlink/lib/")),

@@ -40,10 +40,9 @@ fn tokens_seen(sim: &Sim) -> Vec<String> {
                     .split("&jKey=")
                     .next()
                     .unwrap(),
-            ) {
-                if let Some(value) = json.get(field).and_then(|v| v.as_str()) {
-                    tokens.push(value.to_string());
-                }
+            ) && let Some(value) = json.get(field).and_then(|v| v.as_str())
+            {
+                tokens.push(value.to_string());
             }
         }
     }
@@ -77,14 +76,14 @@ fn computed_codes(sim: &Sim) -> Vec<String> {
 /// Error messages and log lines must not hold even a computed code.
 fn assert_codes_absent(codes: &[String], texts: &[String], log: &str) {
     for text in texts {
-        if let Ok(json) = serde_json::from_str::<serde_json::Value>(text) {
-            if let Some(message) = json.get("message").and_then(|m| m.as_str()) {
-                for code in codes {
-                    assert!(
-                        !message.contains(code.as_str()),
-                        "a computed code leaked into {message}"
-                    );
-                }
+        if let Ok(json) = serde_json::from_str::<serde_json::Value>(text)
+            && let Some(message) = json.get("message").and_then(|m| m.as_str())
+        {
+            for code in codes {
+                assert!(
+                    !message.contains(code.as_str()),
+                    "a computed code leaked into {message}"
+                );
             }
         }
     }

@@ -144,13 +144,13 @@ impl Fyers {
     /// Refuses a redirect that did not come from this session's login URL, or that reports a
     /// failed login.
     fn check_redirect(&self, redirect: &crate::config::Redirect) -> Result<()> {
-        if let Some(s) = redirect.param("s") {
-            if !s.eq_ignore_ascii_case("ok") {
-                return Err(failed_login(
-                    redirect.param("code"),
-                    redirect.param("message"),
-                ));
-            }
+        if let Some(s) = redirect.param("s")
+            && !s.eq_ignore_ascii_case("ok")
+        {
+            return Err(failed_login(
+                redirect.param("code"),
+                redirect.param("message"),
+            ));
         }
         if redirect.param("state") != Some(self.state.as_str()) {
             return Err(Error::new(
@@ -255,19 +255,19 @@ impl Broker for Fyers {
                 given.insert(key.to_string(), Value::String(value));
             }
         }
-        if let Some(Value::String(redirect)) = given.get("redirect_url") {
-            if let Ok(url) = reqwest::Url::parse(redirect) {
-                let param = |name: &str| {
-                    url.query_pairs()
-                        .find(|(key, value)| key == name && !value.is_empty())
-                        .map(|(_, value)| value.into_owned())
-                };
-                if param("s").is_some_and(|s| !s.eq_ignore_ascii_case("ok")) {
-                    return Err(failed_login(
-                        param("code").as_deref(),
-                        param("message").as_deref(),
-                    ));
-                }
+        if let Some(Value::String(redirect)) = given.get("redirect_url")
+            && let Ok(url) = reqwest::Url::parse(redirect)
+        {
+            let param = |name: &str| {
+                url.query_pairs()
+                    .find(|(key, value)| key == name && !value.is_empty())
+                    .map(|(_, value)| value.into_owned())
+            };
+            if param("s").is_some_and(|s| !s.eq_ignore_ascii_case("ok")) {
+                return Err(failed_login(
+                    param("code").as_deref(),
+                    param("message").as_deref(),
+                ));
             }
         }
         let mut given = Value::Object(given);

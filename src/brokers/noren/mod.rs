@@ -8,7 +8,7 @@ mod login_page;
 mod presets;
 mod reply;
 
-pub(crate) use presets::{CodeExchange, Preset};
+pub(crate) use presets::{CodeExchange, PRESET_NAMES, Preset};
 pub use reply::{error_for_emsg, funds_from, parse_reply, profile_from};
 
 use super::{Broker, TokenStyle, Tokens, secret_body, text_field, wipe};

@@ -96,6 +96,17 @@ pub(crate) const PRESETS: [Preset; 6] = [
     },
 ];
 
+/// The presets' names, for the library's list of brokers.
+pub(crate) const PRESET_NAMES: [&str; PRESETS.len()] = {
+    let mut names = [""; PRESETS.len()];
+    let mut i = 0;
+    while i < PRESETS.len() {
+        names[i] = PRESETS[i].name;
+        i += 1;
+    }
+    names
+};
+
 /// The preset with this name.
 pub(super) fn find(name: &str) -> Option<&'static Preset> {
     PRESETS.iter().find(|p| p.name == name)

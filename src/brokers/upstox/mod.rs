@@ -348,13 +348,13 @@ impl Broker for Upstox {
     fn login(&self, http: &Call<'_>, credentials: &Credentials) -> Result<Tokens> {
         match credentials {
             Credentials::AuthorizationCode { code, redirect } => {
-                if let Some(redirect) = redirect {
-                    if redirect.param("state") != Some(self.state.as_str()) {
-                        return Err(Error::new(
-                            Status::Auth,
-                            "the redirect's \"state\" is not this session's: it did not come from this session's broker_login_url (possibly a forged redirect); log in again from broker_login_url's address, or pass {\"code\":…}",
-                        ));
-                    }
+                if let Some(redirect) = redirect
+                    && redirect.param("state") != Some(self.state.as_str())
+                {
+                    return Err(Error::new(
+                        Status::Auth,
+                        "the redirect's \"state\" is not this session's: it did not come from this session's broker_login_url (possibly a forged redirect); log in again from broker_login_url's address, or pass {\"code\":…}",
+                    ));
                 }
                 self.exchange_code(http, code)
             }
@@ -384,10 +384,8 @@ impl Broker for Upstox {
         let v2 = self.funds_version == FundsVersion::V2
             || (self.funds_version == FundsVersion::Auto
                 && self.v3_missing.load(Ordering::Relaxed));
-        if !v2 {
-            if let Some(funds) = self.funds_v3(http, tokens)? {
-                return Ok(funds);
-            }
+        if !v2 && let Some(funds) = self.funds_v3(http, tokens)? {
+            return Ok(funds);
         }
         self.funds_v2(http, tokens)
     }
