@@ -63,7 +63,7 @@ fi
 max_len() {
     case $1 in
     angelone_reply | noren_reply) echo 16384 ;;
-    config | session_import | jwt_expiry | redirect_url) echo 4096 ;;
+    config | session_import | session_file | jwt_expiry | redirect_url) echo 4096 ;;
     decimal) echo 128 ;;
     totp_secret) echo 256 ;;
     *) echo 4096 ;;

@@ -1,7 +1,11 @@
-//! The address a user pastes as the Noren `redirect_url` credential (where
-//! the browser login landed): any text is either the `code` (or Flattrade's
-//! `request_code`) and `client` query parameters, exactly as a URL parser
-//! reads them, or an `INVALID_ARGUMENT` that never echoes the address.
+//! The address a user pastes (or the brokerlink tool catches on loopback) as
+//! the `redirect_url` credential, where the browser login landed. For Noren:
+//! any text is either the `code` (or Flattrade's `request_code`) and
+//! `client` query parameters, exactly as a URL parser reads them, or an
+//! `INVALID_ARGUMENT` that never echoes the address. For Zerodha, Upstox,
+//! Fyers and Dhan: an authorization code that is one of the address's query
+//! values, or a refusal (`INVALID_ARGUMENT`, or `AUTH` for a login the
+//! broker says failed) that does not repeat the address.
 
 #![no_main]
 
@@ -16,6 +20,17 @@ static BROKERS: LazyLock<[ConfiguredBroker; 2]> = LazyLock::new(|| {
     [
         r#"{"broker":"noren","preset":"zebu","client_id":"c","secret":"s"}"#,
         r#"{"broker":"noren","preset":"flattrade","api_key":"k","secret":"s"}"#,
+    ]
+    .map(|json| parse_config(json).expect("a valid config"))
+});
+
+/// The OAuth brokers' configs: each reads its own code from the address.
+static OAUTH_BROKERS: LazyLock<[ConfiguredBroker; 4]> = LazyLock::new(|| {
+    [
+        r#"{"broker":"zerodha","api_key":"k","api_secret":"s"}"#,
+        r#"{"broker":"upstox","api_key":"k","api_secret":"s","redirect_uri":"http://127.0.0.1:5000/cb"}"#,
+        r#"{"broker":"fyers","app_id":"A1-100","app_secret":"s","redirect_uri":"http://127.0.0.1:5000/cb"}"#,
+        r#"{"broker":"dhan","client_id":"1000000001","app_id":"a","app_secret":"s"}"#,
     ]
     .map(|json| parse_config(json).expect("a valid config"))
 });
@@ -59,4 +74,34 @@ fuzz_target!(|data: &[u8]| {
             }
         }
     }
+    check_oauth_brokers(text, &credentials);
 });
+
+fn check_oauth_brokers(text: &str, credentials: &str) {
+    let values: Vec<String> = url::Url::parse(text)
+        .map(|url| url.query_pairs().map(|(_, v)| v.into_owned()).collect())
+        .unwrap_or_default();
+    for broker in OAUTH_BROKERS.iter() {
+        match broker.parse_credentials(credentials) {
+            Ok(Credentials::AuthorizationCode { code, .. }) => {
+                let code = code.expose().trim();
+                assert!(!code.is_empty());
+                assert!(
+                    values.iter().any(|v| v.trim() == code),
+                    "a code that is not one of the address's query values"
+                );
+            }
+            Ok(_) => panic!("a redirect_url gives an authorization code"),
+            Err(e) => {
+                assert!(
+                    matches!(e.status, Status::InvalidArgument | Status::Auth),
+                    "{e:?}"
+                );
+                check_error(&e);
+                if text.trim().len() >= 24 {
+                    assert!(!e.message.contains(text.trim()), "{}", e.message);
+                }
+            }
+        }
+    }
+}
