@@ -98,8 +98,11 @@ fn check_oauth_brokers(text: &str, credentials: &str) {
                     "{e:?}"
                 );
                 check_error(&e);
-                if text.trim().len() >= 24 {
-                    assert!(!e.message.contains(text.trim()), "{}", e.message);
+                // An address (a query and 24 characters at least: shorter
+                // text may be words of the message itself) is not repeated.
+                let address = text.trim();
+                if address.len() >= 24 && address.contains("?") {
+                    assert!(!e.message.contains(address), "{}", e.message);
                 }
             }
         }
