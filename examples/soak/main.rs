@@ -114,6 +114,8 @@ fn soak(duration: Duration, in_process: bool) -> bool {
         session.handle.free();
     }
     memory.sample("every session freed");
+    one_more_call(&sim);
+    memory.sample("one call later");
     memory.print();
     drop(shared);
     if let Ok(sim) = Arc::try_unwrap(sim) {
@@ -121,6 +123,18 @@ fn soak(duration: Duration, in_process: bool) -> bool {
     }
     println!("result: {}", if pass { "PASS" } else { "FAIL" });
     pass
+}
+
+/// One login and read on a fresh session, then frees it: the library's
+/// shared runtime runs only inside calls, so the connections of sessions
+/// freed earlier close only when some call drives it again.
+fn one_more_call(sim: &Brokersim) {
+    let spec = roster::churn(&sim.startup);
+    let handle = abi::Handle::new(&spec.config);
+    session::login(sim, &spec, handle);
+    handle.read(1);
+    handle.free();
+    thread::sleep(Duration::from_secs(1));
 }
 
 /// Where brokersim runs, for the report.

@@ -11,11 +11,14 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+/// RSS in KiB and open descriptors of one process.
+type Figures = (u64, usize);
+
 /// RSS (KiB) and open descriptors of the soak process and of brokersim's
 /// child, at named moments.
 pub struct Memory {
     sim_pid: Option<String>,
-    samples: Vec<(&'static str, (u64, usize), Option<(u64, usize)>)>,
+    samples: Vec<(&'static str, Figures, Option<Figures>)>,
 }
 
 impl Memory {
@@ -45,7 +48,12 @@ impl Memory {
 
     /// Prints every sample, and the growth from warm to end.
     pub fn print(&self) {
-        println!("memory and descriptors (soak process: the library and the host's threads):");
+        let holds = if self.sim_pid.is_some() {
+            "the library and the host's threads"
+        } else {
+            "the library, the host's threads and brokersim"
+        };
+        println!("memory and descriptors (soak process: {holds}):");
         for (when, (rss, fds), sim) in &self.samples {
             let sim = sim.map_or(String::new(), |(rss, fds)| {
                 format!("   brokersim RSS {rss:>7} KiB  fds {fds}")
@@ -71,9 +79,17 @@ pub struct Report<'a> {
     pub freed: u64,
 }
 
+/// How many expiries in `map` (cost: expiries) cost what `bad` says.
+fn off_by(map: &BTreeMap<u64, u64>, bad: impl Fn(u64) -> bool) -> u64 {
+    map.iter().filter(|(c, _)| bad(**c)).map(|(_, n)| n).sum()
+}
+
 /// `{1: 40, 2: 1}` as `40 x 1, 1 x 2`.
 fn counts(map: &BTreeMap<u64, u64>) -> String {
-    let shown: Vec<String> = map.iter().map(|(cost, n)| format!("{n} x {cost}")).collect();
+    let shown: Vec<String> = map
+        .iter()
+        .map(|(cost, n)| format!("{n} x {cost}"))
+        .collect();
     shown.join(", ")
 }
 
@@ -112,8 +128,14 @@ impl Report<'_> {
         let mut unexplained = 0;
         for ((family, status, cause), count) in &self.tally.failures {
             let (explained, why) = match cause {
-                Cause::Freed => (*count, "expected: the session was freed under the call".into()),
-                Cause::Expiry => (*count, "expected: forced expiry, before the new login".into()),
+                Cause::Freed => (
+                    *count,
+                    "expected: the session was freed under the call".into(),
+                ),
+                Cause::Expiry => (
+                    *count,
+                    "expected: forced expiry, before the new login".into(),
+                ),
                 Cause::Fault => {
                     let (explained, had) = self.injected.explain(*family, status, *count);
                     let why = format!(
@@ -143,9 +165,13 @@ impl Report<'_> {
     fn refreshes(&self) -> u64 {
         println!("refreshes per forced expiry, per session (goal: exactly 1):");
         let mut off = 0;
-        for session in self.sessions.iter().filter(|s| s.spec.heal == Heal::Refresh) {
+        for session in self
+            .sessions
+            .iter()
+            .filter(|s| s.spec.heal == Heal::Refresh)
+        {
             let cost = session.cost.lock().unwrap();
-            off += cost.iter().filter(|(c, _)| **c != 1).map(|(_, n)| n).sum::<u64>();
+            off += off_by(&cost, |c| c != 1);
             println!(
                 "  {:<22} {} expiries, {} refreshes ({} refused): {}",
                 session.spec.name,
@@ -162,13 +188,19 @@ impl Report<'_> {
     /// many expiries did not cost exactly one new login, or cost more than
     /// one refused refresh attempt.
     fn new_logins(&self) -> u64 {
-        println!("expiries -> new logins, sessions without refresh (goal: exactly 1 login, at most 1 refused refresh):");
+        println!(
+            "expiries -> new logins, sessions without refresh (goal: exactly 1 login, at most 1 refused refresh):"
+        );
         let mut off = 0;
-        for session in self.sessions.iter().filter(|s| s.spec.heal == Heal::NewLogin) {
+        for session in self
+            .sessions
+            .iter()
+            .filter(|s| s.spec.heal == Heal::NewLogin)
+        {
             let cost = session.cost.lock().unwrap();
             let refused = session.refused_cost.lock().unwrap();
-            off += cost.iter().filter(|(c, _)| **c != 1).map(|(_, n)| n).sum::<u64>();
-            off += refused.iter().filter(|(c, _)| **c > 1).map(|(_, n)| n).sum::<u64>();
+            off += off_by(&cost, |c| c != 1);
+            off += off_by(&refused, |c| c > 1);
             let renewed = session.refreshes.load(Ordering::Relaxed);
             let ahead = if renewed > 0 {
                 format!("; {renewed} renewals ahead of expiry")

@@ -6,8 +6,8 @@
 //! registers [`accounts`], and the soak builds each [`Spec`] from the same
 //! accounts and brokersim's startup line.
 
-use brokersim::{AngelAccount, DhanAccount, FyersAccount, NorenAccount, Sim, UpstoxAccount};
 use brokersim::ZerodhaAccount;
+use brokersim::{AngelAccount, DhanAccount, FyersAccount, NorenAccount, Sim, UpstoxAccount};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -22,8 +22,9 @@ const NOREN_PACING: &str = r#""rate_limits":{"funds":{"per_second":8},"profile":
 /// Fyers' pacing of logins and refreshes (1/s and 10/h each, for a user who
 /// logs in once a day) lifted to 1/s with no hourly cap: the soak forces an
 /// expiry every few seconds. brokersim still enforces Fyers' 10/s and 200/min.
-const FYERS_PACING: &str = r#"{"login":{"per_second":1,"per_hour":0},"refresh":{"per_second":1,"per_hour":0}}"#;
-pub const DHAN_TOKEN_TTL: Duration = Duration::from_secs(66);
+const FYERS_PACING: &str =
+    r#"{"login":{"per_second":1,"per_hour":0},"refresh":{"per_second":1,"per_hour":0}}"#;
+pub const DHAN_TOKEN_TTL: Duration = Duration::from_secs(63);
 
 /// A broker family as the soak drives it (the Noren presets apart, since
 /// Zebu refreshes and Tradesmart does not).
@@ -158,6 +159,17 @@ pub enum Heal {
     NewLogin,
 }
 
+impl Heal {
+    /// [`Heal::Refresh`] for a session that refreshes, else [`Heal::NewLogin`].
+    fn refreshing(refreshes: bool) -> Heal {
+        if refreshes {
+            Heal::Refresh
+        } else {
+            Heal::NewLogin
+        }
+    }
+}
+
 /// One long-lived session: how to open it, log it in and expire it.
 pub struct Spec {
     pub family: Family,
@@ -187,7 +199,16 @@ pub struct Spec {
 /// The path of `url` (what follows the host), for `Sim::inject`.
 pub fn path_of(url: &str) -> String {
     let rest = url.split_once("//").map_or(url, |(_, rest)| rest);
-    rest.find('/').map_or(String::new(), |i| rest[i..].to_owned())
+    rest.find('/')
+        .map_or(String::new(), |i| rest[i..].to_owned())
+}
+
+/// The paths of the reads `profile` and `funds` below the REST base `base`.
+fn reads(base: &str, profile: &str, funds: &str) -> [String; 2] {
+    [
+        path_of(&format!("{base}{profile}")),
+        path_of(&format!("{base}{funds}")),
+    ]
 }
 
 /// A config with the session-wide keys every soak session shares.
@@ -262,19 +283,12 @@ fn noren(startup: &Value, family: Family, account: &NorenAccount) -> Spec {
         name: format!("{}/{}", family.name(), account.user_id),
         user: account.user_id.clone(),
         app: account.client_id.clone(),
-        heal: if family == Family::Zebu {
-            Heal::Refresh
-        } else {
-            Heal::NewLogin
-        },
+        heal: Heal::refreshing(family == Family::Zebu),
         config: config(fields),
         code_key: Some("code"),
         fixed: json!({}),
         refresh_key: None,
-        reads: [
-            path_of(&format!("{base}/UserDetails")),
-            path_of(&format!("{base}/Limits")),
-        ],
+        reads: reads(base, "/UserDetails", "/Limits"),
     }
 }
 
@@ -287,11 +301,7 @@ fn zerodha(startup: &Value, account: &ZerodhaAccount) -> Spec {
         name: format!("zerodha/{}", account.user_id),
         user: account.user_id.clone(),
         app: account.api_key.clone(),
-        heal: if account.refresh_tokens {
-            Heal::Refresh
-        } else {
-            Heal::NewLogin
-        },
+        heal: Heal::refreshing(account.refresh_tokens),
         config: config(json!({"broker": "zerodha", "api_key": account.api_key,
             "api_secret": account.api_secret, "base_url": kite["base_url"],
             "oauth_url": kite["login_url"]})),
@@ -319,10 +329,7 @@ fn upstox(startup: &Value, account: &UpstoxAccount) -> Spec {
         code_key: Some("code"),
         fixed: json!({}),
         refresh_key: None,
-        reads: [
-            path_of(&format!("{base}/v2/user/profile")),
-            path_of(&format!("{base}/v3/user/get-funds-and-margin")),
-        ],
+        reads: reads(base, "/v2/user/profile", "/v3/user/get-funds-and-margin"),
     }
 }
 
@@ -336,11 +343,7 @@ fn fyers(startup: &Value, account: &FyersAccount, legacy_refresh: bool) -> Spec 
         name: format!("fyers/{}", account.fy_id),
         user: account.fy_id.clone(),
         app: account.app_id.clone(),
-        heal: if legacy_refresh {
-            Heal::Refresh
-        } else {
-            Heal::NewLogin
-        },
+        heal: Heal::refreshing(legacy_refresh),
         config: config(json!({"broker": "fyers", "app_id": account.app_id,
             "app_secret": account.app_secret, "redirect_uri": redirect, "base_url": base,
             "legacy_refresh": legacy_refresh,
@@ -352,10 +355,7 @@ fn fyers(startup: &Value, account: &FyersAccount, legacy_refresh: bool) -> Spec 
             json!({})
         },
         refresh_key: None,
-        reads: [
-            path_of(&format!("{base}/profile")),
-            path_of(&format!("{base}/funds")),
-        ],
+        reads: reads(base, "/profile", "/funds"),
     }
 }
 
@@ -376,9 +376,6 @@ fn dhan(startup: &Value, account: &DhanAccount) -> Spec {
         code_key: None,
         fixed: json!({"pin": account.pin, "totp_secret": account.totp_secret}),
         refresh_key: Some(account.client_id.clone()),
-        reads: [
-            path_of(&format!("{base}/profile")),
-            path_of(&format!("{base}/fundlimit")),
-        ],
+        reads: reads(base, "/profile", "/fundlimit"),
     }
 }

@@ -6,8 +6,8 @@ use crate::control::Brokersim;
 use crate::roster::{Heal, Spec};
 use crate::tally::{Cause, Tally};
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 
 /// One long-lived session.
@@ -59,7 +59,10 @@ impl Live {
         assert_eq!(status, 0, "{} login: {text}", spec.name);
         let refresh_key = spec.refresh_key.clone().unwrap_or_else(|| {
             let state = handle.export();
-            state["refresh_token"].as_str().unwrap_or_default().to_owned()
+            state["refresh_token"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
         });
         Live {
             spec,
@@ -109,15 +112,20 @@ impl Live {
     pub fn record(&self, cost: u64, refused: u64) {
         *self.cost.lock().unwrap().entry(cost).or_default() += 1;
         if self.spec.heal == Heal::NewLogin {
-            *self.refused_cost.lock().unwrap().entry(refused).or_default() += 1;
+            *self
+                .refused_cost
+                .lock()
+                .unwrap()
+                .entry(refused)
+                .or_default() += 1;
         }
     }
 
     /// Why a read that began at `began` and ended with `status` failed: a
     /// forced expiry no new login had replaced, or else a fault.
     pub fn cause(&self, status: i32, began: Instant) -> Cause {
-        let unreplaced = self.expired.load(Ordering::SeqCst)
-            || began <= *self.relogged.lock().unwrap();
+        let unreplaced =
+            self.expired.load(Ordering::SeqCst) || began <= *self.relogged.lock().unwrap();
         if is_expired(status) && self.spec.heal == Heal::NewLogin && unreplaced {
             Cause::Expiry
         } else {
