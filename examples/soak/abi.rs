@@ -94,3 +94,9 @@ pub fn is_expired(status: i32) -> bool {
 pub fn is_invalid_handle(status: i32) -> bool {
     status == brokerlink::Status::InvalidHandle as i32
 }
+
+/// Whether a call failed with `RATE_LIMITED` because the library's own
+/// pacing would have made it wait past its timeout (nothing was sent).
+pub fn is_paced(status: i32, text: &str) -> bool {
+    status == brokerlink::Status::RateLimited as i32 && text.contains("would make this call wait")
+}

@@ -136,6 +136,10 @@ impl Report<'_> {
                     *count,
                     "expected: forced expiry, before the new login".into(),
                 ),
+                Cause::Pacing => (
+                    *count,
+                    "expected: the library's own pacing, nothing sent".into(),
+                ),
                 Cause::Fault => {
                     let (explained, had) = self.injected.explain(*family, status, *count);
                     let why = format!(
@@ -160,21 +164,22 @@ impl Report<'_> {
         unexplained
     }
 
+    /// The sessions whose expiries `heal` heals.
+    fn healing(&self, heal: Heal) -> impl Iterator<Item = &Arc<Live>> {
+        self.sessions.iter().filter(move |s| s.spec.heal == heal)
+    }
+
     /// Prints what each expiry cost the refreshing sessions; how many
     /// expiries did not cost exactly one refresh.
     fn refreshes(&self) -> u64 {
         println!("refreshes per forced expiry, per session (goal: exactly 1):");
         let mut off = 0;
-        for session in self
-            .sessions
-            .iter()
-            .filter(|s| s.spec.heal == Heal::Refresh)
-        {
+        for session in self.healing(Heal::Refresh) {
             let cost = session.cost.lock().unwrap();
             off += off_by(&cost, |c| c != 1);
             println!(
                 "  {:<22} {} expiries, {} refreshes ({} refused): {}",
-                session.spec.name,
+                session.spec.name(),
                 session.expiries.load(Ordering::Relaxed),
                 session.refreshes.load(Ordering::Relaxed),
                 session.refused.load(Ordering::Relaxed),
@@ -192,11 +197,7 @@ impl Report<'_> {
             "expiries -> new logins, sessions without refresh (goal: exactly 1 login, at most 1 refused refresh):"
         );
         let mut off = 0;
-        for session in self
-            .sessions
-            .iter()
-            .filter(|s| s.spec.heal == Heal::NewLogin)
-        {
+        for session in self.healing(Heal::NewLogin) {
             let cost = session.cost.lock().unwrap();
             let refused = session.refused_cost.lock().unwrap();
             off += off_by(&cost, |c| c != 1);
@@ -209,7 +210,7 @@ impl Report<'_> {
             };
             println!(
                 "  {:<22} {} expiries -> {} new logins: {}; refused refreshes per expiry: {}{ahead}",
-                session.spec.name,
+                session.spec.name(),
                 session.expiries.load(Ordering::Relaxed),
                 session.logins.load(Ordering::Relaxed),
                 counts(&cost),

@@ -19,12 +19,20 @@ const NOREN_PACING: &str = r#""rate_limits":{"funds":{"per_second":8},"profile":
 /// How long brokersim's Dhan tokens live: a little over the minute before
 /// expiry in which brokerlink renews them, so that the Dhan session renews
 /// by RenewToken a few seconds after each login or renewal.
-/// Fyers' pacing of logins and refreshes (1/s and 10/h each, for a user who
-/// logs in once a day) lifted to 1/s with no hourly cap: the soak forces an
-/// expiry every few seconds. brokersim still enforces Fyers' 10/s and 200/min.
-const FYERS_PACING: &str =
-    r#"{"login":{"per_second":1,"per_hour":0},"refresh":{"per_second":1,"per_hour":0}}"#;
 pub const DHAN_TOKEN_TTL: Duration = Duration::from_secs(63);
+/// Fyers' pacing lifted for the soak. Logins and refreshes (1/s and 10/h
+/// each, for a user who logs in once a day) to 1/s with no hourly cap: the
+/// soak forces an expiry every few seconds. Reads to 1/s each without an
+/// hourly cap (the default 1000 profiles and 3000 funds an hour run out
+/// within the soak, and then every read is refused). brokersim still
+/// enforces Fyers' 10/s and 200/min, which this keeps within.
+const FYERS_PACING: &str = r#"{"login":{"per_second":1,"per_hour":0},"refresh":{"per_second":1,"per_hour":0},"profile":{"per_second":1,"per_hour":0},"funds":{"per_second":1,"per_hour":0}}"#;
+/// Upstox's reads at 1/s each without an hourly cap: the default (8/s and
+/// 2000 an hour) runs out after a few minutes of the soak, and then every
+/// read is refused; brokersim enforces Upstox's 2000 per 30 minutes per API,
+/// which 1/s keeps within.
+const UPSTOX_PACING: &str =
+    r#"{"profile":{"per_second":1,"per_hour":0},"funds":{"per_second":1,"per_hour":0}}"#;
 
 /// A broker family as the soak drives it (the Noren presets apart, since
 /// Zebu refreshes and Tradesmart does not).
@@ -173,8 +181,6 @@ impl Heal {
 /// One long-lived session: how to open it, log it in and expire it.
 pub struct Spec {
     pub family: Family,
-    /// `family/user`, for the report.
-    pub name: String,
     /// The user brokersim's `expire` command takes.
     pub user: String,
     /// The app a login code is minted for (empty: the family logs in
@@ -196,6 +202,13 @@ pub struct Spec {
     pub reads: [String; 2],
 }
 
+impl Spec {
+    /// `family/user`, for the report.
+    pub fn name(&self) -> String {
+        format!("{}/{}", self.family.name(), self.user)
+    }
+}
+
 /// The path of `url` (what follows the host), for `Sim::inject`.
 pub fn path_of(url: &str) -> String {
     let rest = url.split_once("//").map_or(url, |(_, rest)| rest);
@@ -209,6 +222,11 @@ fn reads(base: &str, profile: &str, funds: &str) -> [String; 2] {
         path_of(&format!("{base}{profile}")),
         path_of(&format!("{base}{funds}")),
     ]
+}
+
+/// Credentials by PIN and TOTP secret.
+fn pin_totp(pin: &str, totp_secret: &str) -> Value {
+    json!({"pin": pin, "totp_secret": totp_secret})
 }
 
 /// A config with the session-wide keys every soak session shares.
@@ -246,14 +264,13 @@ fn angel(startup: &Value, account: &AngelAccount) -> Spec {
     let base = startup["angelone"]["base_url"].as_str().unwrap();
     Spec {
         family: Family::Angel,
-        name: format!("angelone/{}", account.client_code),
         user: account.client_code.clone(),
         app: String::new(),
         heal: Heal::Refresh,
         config: config(json!({"broker": "angelone", "api_key": account.api_key,
             "client_code": account.client_code, "base_url": base})),
         code_key: None,
-        fixed: json!({"pin": account.pin, "totp_secret": account.totp_secret}),
+        fixed: pin_totp(&account.pin, &account.totp_secret),
         refresh_key: Some(account.api_key.clone()),
         reads: [
             "/rest/secure/angelbroking/user/v1/getProfile".into(),
@@ -280,7 +297,6 @@ fn noren(startup: &Value, family: Family, account: &NorenAccount) -> Spec {
     }
     Spec {
         family,
-        name: format!("{}/{}", family.name(), account.user_id),
         user: account.user_id.clone(),
         app: account.client_id.clone(),
         heal: Heal::refreshing(family == Family::Zebu),
@@ -298,7 +314,6 @@ fn zerodha(startup: &Value, account: &ZerodhaAccount) -> Spec {
     let kite = &startup["zerodha"];
     Spec {
         family: Family::Zerodha,
-        name: format!("zerodha/{}", account.user_id),
         user: account.user_id.clone(),
         app: account.api_key.clone(),
         heal: Heal::refreshing(account.refresh_tokens),
@@ -319,13 +334,13 @@ fn upstox(startup: &Value, account: &UpstoxAccount) -> Spec {
     let redirect = up["accounts"][0]["redirect_uri"].clone();
     Spec {
         family: Family::Upstox,
-        name: format!("upstox/{}", account.user_id),
         user: account.user_id.clone(),
         app: account.api_key.clone(),
         heal: Heal::NewLogin,
         config: config(json!({"broker": "upstox", "api_key": account.api_key,
             "api_secret": account.api_secret, "redirect_uri": redirect,
-            "base_url": base, "oauth_url": up["oauth_url"]})),
+            "base_url": base, "oauth_url": up["oauth_url"],
+            "rate_limits": serde_json::from_str::<Value>(UPSTOX_PACING).unwrap()})),
         code_key: Some("code"),
         fixed: json!({}),
         refresh_key: None,
@@ -340,7 +355,6 @@ fn fyers(startup: &Value, account: &FyersAccount, legacy_refresh: bool) -> Spec 
     let redirect = format!("{}/fyers/callback", startup["base_url"].as_str().unwrap());
     Spec {
         family: Family::Fyers,
-        name: format!("fyers/{}", account.fy_id),
         user: account.fy_id.clone(),
         app: account.app_id.clone(),
         heal: Heal::refreshing(legacy_refresh),
@@ -367,14 +381,13 @@ fn dhan(startup: &Value, account: &DhanAccount) -> Spec {
     let base = dhan["base_url"].as_str().unwrap();
     Spec {
         family: Family::Dhan,
-        name: format!("dhan/{}", account.client_id),
         user: account.client_id.clone(),
         app: String::new(),
         heal: Heal::NewLogin,
         config: config(json!({"broker": "dhan", "client_id": account.client_id,
             "base_url": base, "auth_url": dhan["auth_url"]})),
         code_key: None,
-        fixed: json!({"pin": account.pin, "totp_secret": account.totp_secret}),
+        fixed: pin_totp(&account.pin, &account.totp_secret),
         refresh_key: Some(account.client_id.clone()),
         reads: reads(base, "/profile", "/fundlimit"),
     }

@@ -42,20 +42,23 @@ impl Shared {
 pub fn spawn_reader(shared: &Shared, session: Arc<Live>, t: usize) -> JoinHandle<()> {
     let shared = shared.clone();
     thread::spawn(move || {
+        let (family, name) = (session.spec.family, session.spec.name());
         let mut i = t;
         while !shared.stopped() {
             i += 1;
             let began = Instant::now();
             let (status, text) = session.handle.read(i);
-            let cause = session.cause(status, began);
-            let (family, name) = (session.spec.family, &session.spec.name);
+            let cause = session.cause(status, &text, began);
             shared
                 .tally
                 .lock()
                 .unwrap()
-                .add(family, status, cause, name, &text);
-            if cause == Cause::Expiry {
-                session.relogin(&shared.sim, &shared.tally);
+                .add(family, status, cause, &name, &text);
+            match cause {
+                Cause::Expiry => session.relogin(&shared.sim, &shared.tally),
+                // A host told to retry later does not retry at once.
+                Cause::Pacing => nap(&shared.stop, Duration::from_secs(1)),
+                _ => {}
             }
         }
     })
@@ -117,7 +120,7 @@ pub fn spawn_churn(shared: &Shared, spec: Spec) -> JoinHandle<()> {
             let handle = Handle::new(&spec.config);
             let (status, text) = login(&shared.sim, &spec, handle);
             // Faults go to reads only: nothing explains a failed login.
-            let what = format!("churn {} login", spec.name);
+            let what = format!("churn {} login", spec.name());
             shared
                 .tally
                 .lock()
@@ -158,7 +161,7 @@ fn spawn_churn_reader(
                 (true, false) => Cause::Nothing,
                 _ => Cause::Fault,
             };
-            let what = format!("churn {}", spec.name);
+            let what = format!("churn {}", spec.name());
             shared
                 .tally
                 .lock()

@@ -1,7 +1,7 @@
 //! A long-lived session in the soak: its handle, its refreshes and new
 //! logins, and what the expirer and readers know of its forced expiries.
 
-use crate::abi::{Handle, is_expired};
+use crate::abi::{Handle, is_expired, is_paced};
 use crate::control::Brokersim;
 use crate::roster::{Heal, Spec};
 use crate::tally::{Cause, Tally};
@@ -56,7 +56,7 @@ impl Live {
     pub fn open(sim: &Brokersim, spec: Spec) -> Live {
         let handle = Handle::new(&spec.config);
         let (status, text) = login(sim, &spec, handle);
-        assert_eq!(status, 0, "{} login: {text}", spec.name);
+        assert_eq!(status, 0, "{} login: {text}", spec.name());
         let refresh_key = spec.refresh_key.clone().unwrap_or_else(|| {
             let state = handle.export();
             state["refresh_token"]
@@ -122,12 +122,15 @@ impl Live {
     }
 
     /// Why a read that began at `began` and ended with `status` failed: a
-    /// forced expiry no new login had replaced, or else a fault.
-    pub fn cause(&self, status: i32, began: Instant) -> Cause {
+    /// forced expiry no new login had replaced, the library's pacing, or
+    /// else a fault.
+    pub fn cause(&self, status: i32, text: &str, began: Instant) -> Cause {
         let unreplaced =
             self.expired.load(Ordering::SeqCst) || began <= *self.relogged.lock().unwrap();
         if is_expired(status) && self.spec.heal == Heal::NewLogin && unreplaced {
             Cause::Expiry
+        } else if is_paced(status, text) {
+            Cause::Pacing
         } else {
             Cause::Fault
         }
@@ -142,7 +145,7 @@ impl Live {
             return;
         }
         let (status, text) = login(sim, &self.spec, self.handle);
-        let what = format!("{} login again", self.spec.name);
+        let what = format!("{} login again", self.spec.name());
         let family = self.spec.family;
         tally
             .lock()

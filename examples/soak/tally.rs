@@ -12,6 +12,9 @@ pub enum Cause {
     Freed,
     /// An expiry forced on a session that cannot refresh, before the new login.
     Expiry,
+    /// The library's own pacing refused it without calling the broker (the
+    /// readers ask faster than the broker's hourly budget allows).
+    Pacing,
     /// Only a fault injected into the reads can explain it.
     Fault,
     /// Nothing injected explains it (a login: faults go to reads only).
