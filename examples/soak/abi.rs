@@ -58,7 +58,7 @@ impl Handle {
 
     /// The profile on every third call, funds on the others.
     pub fn read(self, i: usize) -> (i32, String) {
-        self.call(if i % 3 == 0 {
+        self.call(if i.is_multiple_of(3) {
             broker_get_profile
         } else {
             broker_get_rms

@@ -172,7 +172,7 @@ fn wait(shared: &Shared, sim: &Brokersim, duration: Duration, memory: &mut Memor
         thread::sleep(Duration::from_secs(1).min(duration.saturating_sub(started.elapsed())));
         sim.clear_log();
         let elapsed = started.elapsed().as_secs();
-        if elapsed > 0 && elapsed % 60 == 0 {
+        if elapsed > 0 && elapsed.is_multiple_of(60) {
             let calls = shared.tally.lock().unwrap().calls;
             println!("  {elapsed:>4} s: {calls} calls, {}", memory.now());
         }
