@@ -140,6 +140,10 @@ impl Report<'_> {
                     *count,
                     "expected: the library's own pacing, nothing sent".into(),
                 ),
+                Cause::TwoExpiries => (
+                    *count,
+                    "expected: two forced expiries during the one call".into(),
+                ),
                 Cause::Fault => {
                     let (explained, had) = self.injected.explain(*family, status, *count);
                     let why = format!(

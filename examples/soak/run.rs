@@ -47,8 +47,9 @@ pub fn spawn_reader(shared: &Shared, session: Arc<Live>, t: usize) -> JoinHandle
         while !shared.stopped() {
             i += 1;
             let began = Instant::now();
+            let expiries = session.expiries.load(Ordering::SeqCst);
             let (status, text) = session.handle.read(i);
-            let cause = session.cause(status, &text, began);
+            let cause = session.cause(status, &text, began, expiries);
             shared
                 .tally
                 .lock()

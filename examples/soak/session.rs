@@ -104,8 +104,10 @@ impl Live {
         if self.spec.heal == Heal::NewLogin {
             self.expired.store(true, Ordering::SeqCst);
         }
+        // Counted first: a call that read the count before it may not see
+        // this expiry as one during the call (an undercount, never more).
+        self.expiries.fetch_add(1, Ordering::SeqCst);
         sim.expire(self.spec.family, &self.spec.user);
-        self.expiries.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Records what one forced expiry cost.
@@ -124,11 +126,15 @@ impl Live {
     /// Why a read that began at `began` and ended with `status` failed: a
     /// forced expiry no new login had replaced, the library's pacing, or
     /// else a fault.
-    pub fn cause(&self, status: i32, text: &str, began: Instant) -> Cause {
+    /// `expiries_before`: this session's forced expiries when the call began.
+    pub fn cause(&self, status: i32, text: &str, began: Instant, expiries_before: u64) -> Cause {
         let unreplaced =
             self.expired.load(Ordering::SeqCst) || began <= *self.relogged.lock().unwrap();
+        let expiries_during = self.expiries.load(Ordering::SeqCst) - expiries_before;
         if is_expired(status) && self.spec.heal == Heal::NewLogin && unreplaced {
             Cause::Expiry
+        } else if is_expired(status) && self.spec.heal == Heal::Refresh && expiries_during >= 2 {
+            Cause::TwoExpiries
         } else if is_paced(status, text) {
             Cause::Pacing
         } else {

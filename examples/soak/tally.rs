@@ -15,6 +15,11 @@ pub enum Cause {
     /// The library's own pacing refused it without calling the broker (the
     /// readers ask faster than the broker's hourly budget allows).
     Pacing,
+    /// A refreshing session's call that lived through two forced expiries:
+    /// its one refresh answered the first, and the tokens it made were
+    /// expired by the second before their repeat was answered. The library
+    /// repeats once per refresh it needed, then reports the expiry.
+    TwoExpiries,
     /// Only a fault injected into the reads can explain it.
     Fault,
     /// Nothing injected explains it (a login: faults go to reads only).
