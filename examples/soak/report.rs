@@ -5,7 +5,7 @@ use crate::control::Brokersim;
 use crate::roster::Heal;
 use crate::session::Live;
 use crate::tally::{Cause, Injected, Tally};
-use crate::util::memory;
+use crate::util::{heap_in_use_kib, memory};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -18,7 +18,8 @@ type Figures = (u64, usize);
 /// child, at named moments.
 pub struct Memory {
     sim_pid: Option<String>,
-    samples: Vec<(&'static str, Figures, Option<Figures>)>,
+    /// When, the soak's figures and heap in use (KiB), brokersim's figures.
+    samples: Vec<(&'static str, Figures, u64, Option<Figures>)>,
 }
 
 impl Memory {
@@ -26,14 +27,15 @@ impl Memory {
     pub fn new(sim: &Brokersim, before: (u64, usize)) -> Memory {
         Memory {
             sim_pid: sim.pid().map(|pid| pid.to_string()),
-            samples: vec![("before sessions", before, None)],
+            samples: vec![("before sessions", before, heap_in_use_kib(), None)],
         }
     }
 
     /// Takes a sample now.
     pub fn sample(&mut self, when: &'static str) {
         let sim = self.sim_pid.as_deref().map(memory);
-        self.samples.push((when, memory("self"), sim));
+        self.samples
+            .push((when, memory("self"), heap_in_use_kib(), sim));
     }
 
     /// The figures now, on one line.
@@ -54,17 +56,20 @@ impl Memory {
             "the library, the host's threads and brokersim"
         };
         println!("memory and descriptors (soak process: {holds}):");
-        for (when, (rss, fds), sim) in &self.samples {
+        for (when, (rss, fds), heap, sim) in &self.samples {
             let sim = sim.map_or(String::new(), |(rss, fds)| {
                 format!("   brokersim RSS {rss:>7} KiB  fds {fds}")
             });
-            println!("  {when:<20} RSS {rss:>7} KiB  fds {fds:>4}{sim}");
+            println!("  {when:<20} RSS {rss:>7} KiB  heap in use {heap:>7} KiB  fds {fds:>4}{sim}");
         }
         let at = |when: &str| self.samples.iter().find(|s| s.0 == when);
         if let (Some(warm), Some(end)) = (at("warm (start)"), at("end")) {
             let growth = end.1.0 as i64 - warm.1.0 as i64;
+            let heap = end.2 as i64 - warm.2 as i64;
             let fds = end.1.1 as i64 - warm.1.1 as i64;
-            println!("  warm -> end: RSS {growth:+} KiB, fds {fds:+} (soak process)");
+            println!(
+                "  warm -> end: RSS {growth:+} KiB, heap in use {heap:+} KiB, fds {fds:+} (soak process)"
+            );
         }
     }
 }

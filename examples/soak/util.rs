@@ -48,3 +48,21 @@ pub fn memory(pid: &str) -> (u64, usize) {
     let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |d| d.count());
     (rss, fds)
 }
+
+/// Bytes the soak process's allocator has handed out and not had back
+/// (glibc's `mallinfo2`), in KiB: what RSS would be without the memory
+/// malloc keeps for reuse after a free. Growth here, not in RSS alone, is
+/// what would mean a leak.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+pub fn heap_in_use_kib() -> u64 {
+    // SAFETY: mallinfo2 takes no arguments and only reads the allocator's
+    // counters; glibc 2.33 and later (Debian 12 has 2.36).
+    let info = unsafe { libc::mallinfo2() };
+    (info.uordblks + info.hblkhd) as u64 / 1024
+}
+
+/// Elsewhere the figure is not known: 0.
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+pub fn heap_in_use_kib() -> u64 {
+    0
+}
