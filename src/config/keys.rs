@@ -134,18 +134,23 @@ impl Keys {
 
     /// A one-time code from a browser login: the credentials key
     /// `code_params[0]`, or `redirect_url` (the address the browser landed
-    /// on), whose first non-empty query parameter among `code_params` is the
-    /// code and whose other parameters come along for the broker to check.
+    /// on), whose first query parameter among `code_params` that is not blank
+    /// is the code (trimmed, as is a pasted one) and whose other parameters
+    /// come along for the broker to check.
     /// Exactly one of the two. Each broker names its own parameters.
     pub(crate) fn authorization_code(&mut self, code_params: &[&str]) -> Result<Credentials> {
         let key = code_params[0];
         let code = self.optional_str(key)?;
         let redirect = self.optional_str("redirect_url")?.map(Secret::new);
         match (code, redirect) {
-            (Some(code), None) => Ok(Credentials::AuthorizationCode {
-                code: Secret::new(code),
+            // A pasted code comes with the spaces and line ends around it.
+            (Some(code), None) if !code.trim().is_empty() => Ok(Credentials::AuthorizationCode {
+                code: Secret::new(code.trim()),
                 redirect: None,
             }),
+            (Some(_), None) => Err(Error::invalid_argument(format!(
+                "credentials key \"{key}\" is empty"
+            ))),
             (None, Some(redirect)) => code_from_redirect(redirect.expose(), code_params),
             (Some(_), Some(_)) => Err(Error::invalid_argument(format!(
                 "credentials must have \"{key}\" or \"redirect_url\", not both"
@@ -229,8 +234,8 @@ fn code_from_redirect(redirect: &str, code_params: &[&str]) -> Result<Credential
         .find_map(|name| {
             codes
                 .iter()
-                .find(|(key, value)| key == name && !value.is_empty())
-                .map(|(_, value)| value.clone())
+                .find(|(key, value)| key == name && !value.trim().is_empty())
+                .map(|(_, value)| value.trim().to_string())
         })
         .ok_or_else(|| {
             Error::invalid_argument(format!(

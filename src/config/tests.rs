@@ -195,6 +195,22 @@ fn noren_code_from_code_or_redirect_url() {
             .contains("not both")
     );
     assert!(code("{}").unwrap_err().contains("missing"));
+    // Found by fuzzing redirect_url: a blank code (`+` and line ends) was
+    // taken as the code. Blank is missing; a padded code is trimmed.
+    assert!(
+        code(r#"{"redirect_url":"https://app.example/cb?code=+%0D%0D"}"#)
+            .unwrap_err()
+            .contains("no \"code\"")
+    );
+    assert_eq!(
+        code(r#"{"redirect_url":"https://x/?code=+&code=%20b2%0A"}"#).unwrap(),
+        ("b2".into(), None)
+    );
+    assert_eq!(
+        code(r#"{"code":" abc\r\n"}"#).unwrap(),
+        ("abc".into(), None)
+    );
+    assert!(code(r#"{"code":" \t"}"#).unwrap_err().contains("is empty"));
 }
 
 #[test]
