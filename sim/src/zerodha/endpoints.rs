@@ -29,16 +29,7 @@ fn try_exchange(
     context: &Context,
 ) -> Result<Response, Response> {
     let params = wire::params(request);
-    let api_key = required(&params, "api_key")?;
-    let request_token = required(&params, "request_token")?;
-    let checksum = required(&params, "checksum")?;
-    let account = zerodha
-        .account_by_key(api_key)
-        .cloned()
-        .ok_or_else(|| error(403, "TokenException", "Invalid `api_key`."))?;
-    if checksum != sha256_hex(&format!("{api_key}{request_token}{}", account.api_secret)) {
-        return Err(error(403, "TokenException", BAD_CHECKSUM));
-    }
+    let (account, request_token) = signed(zerodha, &params, "request_token")?;
     if !zerodha.request_token_is_live(request_token, &account.user_id, context.now) {
         return Err(error(403, "TokenException", BAD_TOKEN));
     }
@@ -69,6 +60,27 @@ fn try_exchange(
     Ok(ok(data))
 }
 
+/// The app and the token of a signed session call: `api_key`, the token
+/// parameter `token_param`, and `checksum`, the SHA-256 hex of
+/// `api_key + token + api_secret`, checked before anything else.
+fn signed<'p>(
+    zerodha: &ZerodhaState,
+    params: &'p [(String, String)],
+    token_param: &str,
+) -> Result<(ZerodhaAccount, &'p str), Response> {
+    let api_key = required(params, "api_key")?;
+    let token = required(params, token_param)?;
+    let checksum = required(params, "checksum")?;
+    let account = zerodha
+        .account_by_key(api_key)
+        .cloned()
+        .ok_or_else(|| error(403, "TokenException", "Invalid `api_key`."))?;
+    if checksum != sha256_hex(&format!("{api_key}{token}{}", account.api_secret)) {
+        return Err(error(403, "TokenException", BAD_CHECKSUM));
+    }
+    Ok((account, token))
+}
+
 /// `POST /session/refresh_token` (approved apps): `api_key`, `refresh_token`, `checksum`
 /// (SHA-256 hex of `api_key + refresh_token + api_secret`). A new access token; the one the
 /// refresh token handed out last is revoked unless `revoke_on_refresh` is off. The reply's
@@ -83,16 +95,7 @@ fn try_renew(
     context: &Context,
 ) -> Result<Response, Response> {
     let params = wire::params(request);
-    let api_key = required(&params, "api_key")?;
-    let refresh_token = required(&params, "refresh_token")?;
-    let checksum = required(&params, "checksum")?;
-    let account = zerodha
-        .account_by_key(api_key)
-        .cloned()
-        .ok_or_else(|| error(403, "TokenException", "Invalid `api_key`."))?;
-    if checksum != sha256_hex(&format!("{api_key}{refresh_token}{}", account.api_secret)) {
-        return Err(error(403, "TokenException", BAD_CHECKSUM));
-    }
+    let (account, refresh_token) = signed(zerodha, &params, "refresh_token")?;
     let access_token = zerodha
         .renew(
             refresh_token,
