@@ -87,8 +87,17 @@ address | none) ;;
     exit 2
     ;;
 esac
-echo "== building ${#targets[@]} targets (sanitizer: $sanitizer, debug assertions)"
-cargo fuzz build -s "$sanitizer" --debug-assertions
+flags=(-s "$sanitizer" --debug-assertions)
+case ${FUZZ_TRACE_COMPARES:-yes} in
+yes) ;;
+no) flags+=(--no-trace-compares) ;;
+*)
+    echo "FUZZ_TRACE_COMPARES must be yes or no" >&2
+    exit 2
+    ;;
+esac
+echo "== building ${#targets[@]} targets (${flags[*]})"
+cargo fuzz build "${flags[@]}"
 
 logs=fuzz/target/logs
 mkdir -p "$logs"
@@ -101,7 +110,7 @@ for target in "${targets[@]}"; do
     status=ok
     started=$(date +%s)
     # The first corpus directory receives new inputs; the seeds are only read.
-    if ! cargo fuzz run -s "$sanitizer" --debug-assertions "$target" "$corpus" "fuzz/corpus/$target" -- \
+    if ! cargo fuzz run "${flags[@]}" "$target" "$corpus" "fuzz/corpus/$target" -- \
         "${budget[@]}" -rss_limit_mb=512 -timeout=5 \
         -max_len="$(max_len "$target")" -print_final_stats=1 \
         >"$logs/$target.log" 2>&1; then
