@@ -236,7 +236,10 @@ pub(crate) fn with_clock_check(mut error: Error, response: &Response) -> Error {
     if error.reason != Some(Reason::TotpRejected) {
         return error;
     }
-    let Some(skew) = response.date.map(|date| crate::time::unix_now() - date) else {
+    let Some(skew) = response
+        .date_unix()
+        .map(|date| crate::time::unix_now() - date)
+    else {
         return error;
     };
     if skew.abs() > MAX_CLOCK_SKEW_SECS {

@@ -61,8 +61,16 @@ pub struct Response {
     pub content_type: Option<String>,
     /// The body; wiped when dropped, since it may hold tokens.
     pub body: Zeroizing<Vec<u8>>,
-    /// The broker's clock: its `Date` header, seconds since the epoch.
-    pub date: Option<i64>,
+    /// The broker's clock: its `Date` header as sent. Only a refused TOTP
+    /// reads it ([`Response::date_unix`]), so no reply pays to parse it.
+    pub date: Option<String>,
+}
+
+impl Response {
+    /// The broker's clock from its `Date` header, seconds since the epoch.
+    pub fn date_unix(&self) -> Option<i64> {
+        self.date.as_deref().and_then(crate::time::parse_http_date)
+    }
 }
 
 /// A kept-alive HTTP client with the session's timeout.
@@ -131,6 +139,11 @@ impl Transport {
             .connect_timeout(timeout)
             .tls_backend_preconfigured(tls::client_config(&config.extra_ca_pem)?)
             .redirect(reqwest::redirect::Policy::none())
+            // The library decides what to repeat (src/session/mod.rs); reqwest's
+            // own policy only repeats HTTP/2 refusals, which this client
+            // never speaks, yet copies every request to be ready: with no
+            // repeat allowed at all, it copies nothing.
+            .retry(reqwest::retry::never().max_retries_per_request(0))
             .tcp_nodelay(true);
         let builder = with_proxy(builder, config)?;
         let client = builder.build().map_err(|e| {
@@ -224,7 +237,7 @@ impl Transport {
             .headers()
             .get(reqwest::header::DATE)
             .and_then(|v| v.to_str().ok())
-            .and_then(crate::time::parse_http_date);
+            .map(str::to_owned);
         let body = self.read_body(reply, deadline, status).await?;
         Ok(Response {
             status,
