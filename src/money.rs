@@ -28,7 +28,7 @@ impl Money {
             None | Some(Value::Null) => Ok(Money::ZERO),
             Some(Value::String(s)) => Money::parse(s),
             // With serde_json's arbitrary_precision a Number keeps its text.
-            Some(Value::Number(n)) => Money::parse(&n.to_string()),
+            Some(Value::Number(n)) => Money::parse(n.as_str()),
             Some(_) => Err("is neither a number nor a decimal string"),
         }
     }
@@ -45,13 +45,12 @@ impl Money {
         if text.len() > 64 {
             return Err("is too long to be an amount");
         }
-        let (rounded, decimals) = round_text(text)?;
-        // A value beyond Decimal's 28 or so digits would lose digits silently.
-        Decimal::from_str(&rounded)
-            .ok()
-            .filter(|d| d.scale() == decimals)
+        let (amount, decimals) = round_text(text)?;
+        // Beyond Decimal's 96 bits (28 or so digits) the amount is refused,
+        // not rounded.
+        Decimal::try_from_i128_with_scale(amount, decimals)
             .map(Money)
-            .ok_or("is too large to be an amount")
+            .map_err(|_| "is too large to be an amount")
     }
 
     /// `self + other`, or an error when the sum is out of range.
@@ -66,11 +65,14 @@ impl Money {
 }
 
 /// Decimal text (an optional sign, digits with at most one `.`, an optional
-/// exponent) rounded to the paise, half away from zero, as plain text with
-/// the decimals it had, at most [`MONEY_DECIMALS`]; and that count. Only the
-/// third decimal decides the rounding, so the digits after it are never read.
-fn round_text(text: &str) -> Result<(String, u32), &'static str> {
+/// exponent) rounded to the paise, half away from zero: the amount's digits
+/// as an integer and how many of them are decimals (those it had, at most
+/// [`MONEY_DECIMALS`]). Only the third decimal decides the rounding, so the
+/// digits after it are never read. Nothing is allocated: every reply carries
+/// a dozen amounts.
+fn round_text(text: &str) -> Result<(i128, u32), &'static str> {
     const NOT_DECIMAL: &str = "is not a decimal number";
+    const TOO_LARGE: &str = "is too large to be an amount";
     let (negative, unsigned) = match text.as_bytes().first() {
         Some(b'-') => (true, &text[1..]),
         Some(b'+') => (false, &text[1..]),
@@ -87,50 +89,36 @@ fn round_text(text: &str) -> Result<(String, u32), &'static str> {
     }
     // The significant digits, and how many of them stand before the point.
     let leading_zeros = all().take_while(|&b| b == b'0').count();
-    let digits: Vec<u8> = all().skip(leading_zeros).collect();
+    let significant = int.len() + frac.len() - leading_zeros;
     let point = int.len() as i64 - leading_zeros as i64 + exponent;
     if point > 40 {
-        return Err("is too large to be an amount");
+        return Err(TOO_LARGE);
     }
-    let digit = |i: i64| {
-        usize::try_from(i)
-            .ok()
-            .and_then(|i| digits.get(i).copied())
-            .unwrap_or(b'0')
+    // The significant digit at `i` (0 is the first), zero beyond either end.
+    let digit = |i: i64| -> u8 {
+        let Some(at) = usize::try_from(i).ok().filter(|&i| i < significant) else {
+            return 0;
+        };
+        let at = at + leading_zeros;
+        let byte = match int.as_bytes().get(at) {
+            Some(&byte) => byte,
+            None => frac.as_bytes()[at - int.len()],
+        };
+        byte - b'0'
     };
-    let fraction_len = digits.len() as i64 - point;
+    let fraction_len = significant as i64 - point;
     let decimals = fraction_len.clamp(0, i64::from(MONEY_DECIMALS));
-    let mut kept: Vec<u8> = (0..point.max(0))
-        .chain(point..point + decimals)
-        .map(digit)
-        .collect();
-    if fraction_len > decimals && digit(point + decimals) >= b'5' {
-        // Add one in the last kept place, carrying.
-        match kept.iter().rposition(|&d| d != b'9') {
-            Some(at) => {
-                kept[at] += 1;
-                kept[at + 1..].fill(b'0');
-            }
-            None => {
-                kept.fill(b'0');
-                kept.insert(0, b'1');
-            }
-        }
+    let mut amount: i128 = 0;
+    for i in 0..point + decimals {
+        amount = amount
+            .checked_mul(10)
+            .and_then(|a| a.checked_add(i128::from(digit(i))))
+            .ok_or(TOO_LARGE)?;
     }
-    let int_len = kept.len() - decimals as usize;
-    let mut out = String::with_capacity(kept.len() + 3);
-    if negative {
-        out.push('-');
+    if fraction_len > decimals && digit(point + decimals) >= 5 {
+        amount = amount.checked_add(1).ok_or(TOO_LARGE)?;
     }
-    if int_len == 0 {
-        out.push('0');
-    }
-    out.extend(kept[..int_len].iter().map(|&d| char::from(d)));
-    if decimals > 0 {
-        out.push('.');
-        out.extend(kept[int_len..].iter().map(|&d| char::from(d)));
-    }
-    Ok((out, decimals as u32))
+    Ok((if negative { -amount } else { amount }, decimals as u32))
 }
 
 /// An exponent's digits, optionally signed. Beyond six digits it is clamped:
@@ -188,6 +176,14 @@ mod tests {
             money_json(json!("1500000000000000.00")),
             "1500000000000000.00"
         );
+    }
+
+    #[test]
+    fn an_amount_that_rounds_to_nothing_is_zero_without_a_sign() {
+        assert_eq!(money_json(json!("-0.001")), "0.00");
+        assert_eq!(money_json(json!("-0.004999")), "0.00");
+        assert_eq!(money_json(json!("-0")), "0");
+        assert_eq!(money_json(json!(-0.0)), "0.0");
     }
 
     #[test]
