@@ -560,7 +560,10 @@ fn errors_and_results_never_contain_secrets() {
         })
         .collect();
     assert!(tokens.len() >= 4);
-    for text in &texts {
+    // The base URL's port is random and may hold a PIN's digits by chance
+    // (port 35319 held "5319"): it is no secret, so it is left out.
+    let base_url = sim.angel_base_url();
+    for text in texts.iter().map(|t| t.replace(&base_url, "<base_url>")) {
         for secret in [
             "8642",
             "5319",
