@@ -176,15 +176,9 @@ fn short(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use zeroize::Zeroizing;
 
     fn reply(status: u16, content_type: &str, body: &str) -> Response {
-        Response {
-            status,
-            content_type: Some(content_type.into()),
-            body: Zeroizing::new(body.as_bytes().to_vec()),
-            date: None,
-        }
+        Response::test(status, content_type, body)
     }
 
     #[test]

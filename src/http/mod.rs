@@ -73,6 +73,19 @@ impl Response {
     }
 }
 
+#[cfg(test)]
+impl Response {
+    /// A reply as the reply parsers' tests build one: no `Date` header.
+    pub(crate) fn test(status: u16, content_type: &str, body: &str) -> Response {
+        Response {
+            status,
+            content_type: Some(content_type.into()),
+            body: Zeroizing::new(body.as_bytes().to_vec()),
+            date: None,
+        }
+    }
+}
+
 /// A kept-alive HTTP client with the session's timeout.
 pub(crate) struct Transport {
     client: reqwest::Client,

@@ -1,13 +1,7 @@
 use super::*;
-use zeroize::Zeroizing;
 
 fn reply(status: u16, body: &str) -> Response {
-    Response {
-        status,
-        content_type: Some("application/json".into()),
-        body: Zeroizing::new(body.as_bytes().to_vec()),
-        date: None,
-    }
+    Response::test(status, "application/json", body)
 }
 
 fn error(op: Operation, status: u16, body: &str) -> Error {

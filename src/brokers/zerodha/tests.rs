@@ -2,15 +2,9 @@ use super::*;
 use crate::http::Response;
 use crate::model::Money;
 use serde_json::json;
-use zeroize::Zeroizing;
 
 fn reply(status: u16, content_type: &str, body: &str) -> Response {
-    Response {
-        status,
-        content_type: Some(content_type.into()),
-        body: Zeroizing::new(body.as_bytes().to_vec()),
-        date: None,
-    }
+    Response::test(status, content_type, body)
 }
 
 fn error(op: Operation, status: u16, body: &str) -> Error {

@@ -1,14 +1,8 @@
 use super::*;
 use serde_json::json;
-use zeroize::Zeroizing;
 
 fn reply(status: u16, body: &str) -> Response {
-    Response {
-        status,
-        content_type: Some("application/json".into()),
-        body: Zeroizing::new(body.as_bytes().to_vec()),
-        date: None,
-    }
+    Response::test(status, "application/json", body)
 }
 
 fn error(op: Operation, status: u16, body: &str) -> Error {
@@ -101,13 +95,7 @@ fn a_day_long_refusal_says_so_with_its_reason() {
 #[test]
 fn replies_without_the_envelope_fall_back_to_the_http_status() {
     let plain = |op, status, body: &str| {
-        let response = Response {
-            status,
-            content_type: Some("text/plain".into()),
-            body: Zeroizing::new(body.as_bytes().to_vec()),
-            date: None,
-        };
-        let e = parse_reply(op, &response).unwrap_err();
+        let e = parse_reply(op, &Response::test(status, "text/plain", body)).unwrap_err();
         (e.status, e.retryable, e.http_status)
     };
     use Operation::*;

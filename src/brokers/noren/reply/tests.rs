@@ -1,14 +1,8 @@
 use super::*;
 use serde_json::json;
-use zeroize::Zeroizing;
 
 fn reply(status: u16, body: &str) -> Response {
-    Response {
-        status,
-        content_type: Some("application/json".into()),
-        body: Zeroizing::new(body.as_bytes().to_vec()),
-        date: None,
-    }
+    Response::test(status, "application/json", body)
 }
 
 #[test]
