@@ -7,11 +7,10 @@ use serde_json::json;
 
 use crate::dhan::account::DhanAccount;
 use crate::dhan::state::DhanState;
-use crate::dhan::wire::{
-    Consumer, auth_error, html_escape, ist_day, ist_expiry, page, query_param, with_param,
-};
+use crate::dhan::wire::{Consumer, auth_error, ist_day, ist_expiry};
 use crate::http::{Request, Response};
 use crate::time::unix_secs;
+use crate::web::{html_escape, page, query_param, redirect, with_query};
 
 /// "User can generate upto 25 consentAppId in a day" (PROTOCOLS.md §7.2).
 pub(crate) const CONSENTS_PER_DAY: u32 = 25;
@@ -62,18 +61,11 @@ pub(crate) fn consent_page(dhan: &mut DhanState, request: &Request, now: SystemT
             "<p>This consentAppId is unknown or was already used: generate a new consent.</p>",
         );
     };
-    let redirect = dhan
+    let redirect_url = dhan
         .account(&client_id)
         .map(|a| a.redirect_url.clone())
         .unwrap_or_default();
-    let location = with_param(&redirect, "tokenId", &token_id);
-    let link = html_escape(&location);
-    page(
-        302,
-        "Found",
-        &format!("<p><a href=\"{link}\">{link}</a></p>"),
-    )
-    .with_header("Location", &location)
+    redirect(&with_query(&redirect_url, &[("tokenId", &token_id)]))
 }
 
 /// `GET /dhan/callback?tokenId=…`: shows the tokenId to a person doing the login by hand.

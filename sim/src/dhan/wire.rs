@@ -1,5 +1,5 @@
-//! Dhan's wire: the error envelopes of both hosts, the JWTs it issues, IST timestamps, query
-//! strings and the small HTML pages of the consent login.
+//! Dhan's wire: the error envelopes of both hosts, the JWTs it issues and IST timestamps
+//! (query strings and pages are `crate::web`'s).
 
 use std::time::SystemTime;
 
@@ -12,7 +12,6 @@ use time::OffsetDateTime;
 use time::macros::{format_description, offset};
 
 use crate::http::Response;
-pub(crate) use crate::web::page;
 
 /// DH-901's message, as third-party logs quote it.
 pub(crate) const INVALID_AUTHENTICATION: &str =
@@ -154,65 +153,6 @@ pub(crate) fn uuid() -> String {
     )
 }
 
-/// The first value of `name` in a query string, percent-decoded (`+` is a space).
-pub(crate) fn query_param(query: Option<&str>, name: &str) -> Option<String> {
-    query?.split('&').find_map(|pair| {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        (percent_decode(key) == name).then(|| percent_decode(value))
-    })
-}
-
-/// Decodes `%XX` escapes and `+`; malformed escapes stay as they are.
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let escaped = bytes
-            .get(i..i + 3)
-            .filter(|b| b[0] == b'%')
-            .and_then(|b| std::str::from_utf8(&b[1..]).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], escaped) {
-            (_, Some(byte)) => {
-                out.push(byte);
-                i += 3;
-                continue;
-            }
-            (b'+', None) => out.push(b' '),
-            (byte, None) => out.push(byte),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// `url` with `?name=value` (or `&name=value`) appended, the value percent-encoded; control
-/// characters are dropped from `url` so that it cannot break the `Location` header.
-pub(crate) fn with_param(url: &str, name: &str, value: &str) -> String {
-    let mut out: String = url.chars().filter(|c| !c.is_control()).collect();
-    out.push(if out.contains('?') { '&' } else { '?' });
-    out.push_str(name);
-    out.push('=');
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
-
-/// Escapes text for HTML.
-pub(crate) fn html_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -242,21 +182,7 @@ mod tests {
     }
 
     #[test]
-    fn queries_and_redirects() {
-        assert_eq!(
-            query_param(Some("a=1&pin=12%2034&x"), "pin").as_deref(),
-            Some("12 34")
-        );
-        assert_eq!(query_param(Some("x"), "x").as_deref(), Some(""));
-        assert_eq!(query_param(None, "x"), None);
-        assert_eq!(
-            with_param("http://h/cb", "tokenId", "a b"),
-            "http://h/cb?tokenId=a%20b"
-        );
-        assert_eq!(
-            with_param("http://h/cb?s=1", "tokenId", "t"),
-            "http://h/cb?s=1&tokenId=t"
-        );
+    fn uuids_have_their_length() {
         assert_eq!(uuid().len(), 36);
     }
 }

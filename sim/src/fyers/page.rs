@@ -3,7 +3,7 @@
 
 use crate::fyers::state::FyersState;
 use crate::http::{Request, Response};
-use crate::web::page;
+use crate::web::{html_escape, page, query_param, redirect, with_query};
 use std::time::SystemTime;
 
 /// `GET <base>/generate-authcode?client_id=…&redirect_uri=…&response_type=code&state=…`: a
@@ -40,19 +40,12 @@ pub(crate) fn generate_authcode(
     }
     let redirect_uri = account.redirect_uri.clone();
     let code = fyers.mint_code(&client_id, now);
-    let mut params = vec![("s", "ok".to_owned()), ("code", "200".to_owned())];
-    params.push(("auth_code", code));
-    if let Some(state) = query_param(query, "state") {
+    let state = query_param(query, "state");
+    let mut params = vec![("s", "ok"), ("code", "200"), ("auth_code", code.as_str())];
+    if let Some(state) = &state {
         params.push(("state", state));
     }
-    let location = with_query(&redirect_uri, &params);
-    let link = html_escape(&location);
-    page(
-        302,
-        "Found",
-        &format!("<p><a href=\"{link}\">{link}</a></p>"),
-    )
-    .with_header("Location", &location)
+    redirect(&with_query(&redirect_uri, &params))
 }
 
 /// `GET /fyers/callback?s=ok&code=200&auth_code=…&state=…`: shows the auth code to a person
@@ -74,97 +67,4 @@ pub(crate) fn callback(request: &Request) -> Response {
         ));
     }
     page(200, "Fyers auth code", &html)
-}
-
-/// `url` with `params` appended to its query, values percent-encoded; control characters are
-/// dropped from `url` so that it cannot break the `Location` header.
-fn with_query(url: &str, params: &[(&str, String)]) -> String {
-    let mut out: String = url.chars().filter(|c| !c.is_control()).collect();
-    for (name, value) in params {
-        let separator = match out.rfind('?') {
-            None => "?",
-            Some(at) if at + 1 == out.len() || out.ends_with('&') => "",
-            Some(_) => "&",
-        };
-        out.push_str(&format!("{separator}{name}={}", percent_encode(value)));
-    }
-    out
-}
-
-/// The first value of `name` in a query string, percent-decoded (`+` is a space).
-pub(crate) fn query_param(query: Option<&str>, name: &str) -> Option<String> {
-    query?.split('&').find_map(|pair| {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        (percent_decode(key) == name).then(|| percent_decode(value))
-    })
-}
-
-/// Decodes `%XX` escapes and `+`; malformed escapes stay as they are.
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| {
-            char::from(b)
-                .to_digit(16)
-                .and_then(|d| u8::try_from(d).ok())
-        };
-        match bytes.get(i..i + 3) {
-            Some([b'%', high, low]) if hex(*high).is_some() && hex(*low).is_some() => {
-                out.push(hex(*high).unwrap_or(0) << 4 | hex(*low).unwrap_or(0));
-                i += 3;
-                continue;
-            }
-            _ => out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] }),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// Percent-encodes everything but RFC 3986's unreserved characters.
-fn percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
-/// Escapes text for HTML content and attribute values.
-fn html_escape(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '&' => "&amp;".to_owned(),
-            '<' => "&lt;".to_owned(),
-            '>' => "&gt;".to_owned(),
-            '"' => "&quot;".to_owned(),
-            '\'' => "&#39;".to_owned(),
-            _ => c.to_string(),
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn query_params_round_trip() {
-        let url = with_query(
-            "http://h/cb",
-            &[("s", "ok".into()), ("state", "a b&c".into())],
-        );
-        assert_eq!(url, "http://h/cb?s=ok&state=a%20b%26c");
-        let query = url.split_once('?').map(|(_, q)| q);
-        assert_eq!(query_param(query, "state").as_deref(), Some("a b&c"));
-        assert_eq!(query_param(Some("x=%zz+1"), "x").as_deref(), Some("%zz 1"));
-        assert_eq!(query_param(None, "x"), None);
-        assert_eq!(html_escape("<'&\">"), "&lt;&#39;&amp;&quot;&gt;");
-    }
 }

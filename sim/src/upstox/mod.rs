@@ -20,6 +20,7 @@ pub(crate) use state::UpstoxState;
 use crate::http::{Request, Response};
 use crate::locked::lock;
 use crate::options::SimOptions;
+use crate::web::{form_pairs, form_param, html_escape, page, redirect, with_query};
 use serde_json::{Value, json};
 use state::TokenKind;
 use wire::{
@@ -120,56 +121,38 @@ pub(crate) fn handle(
 /// `state` it was given; anything else gets the JSON error UDAPI100068 (or UDAPI100038 for a
 /// `response_type` other than `code`).
 fn dialog(upstox: &mut UpstoxState, request: &Request, now: SystemTime) -> Response {
-    let query = wire::pairs(request.query.as_deref().unwrap_or(""));
-    if wire::param(&query, "response_type") != Some("code") {
+    let query = form_pairs(request.query.as_deref().unwrap_or(""));
+    if form_param(&query, "response_type") != Some("code") {
         return wire::error(INVALID_INPUT);
     }
-    let app = wire::param(&query, "client_id").and_then(|key| upstox.account_by_key(key));
-    let Some(account) =
-        app.filter(|a| wire::param(&query, "redirect_uri") == Some(&a.redirect_uri))
+    let app = form_param(&query, "client_id").and_then(|key| upstox.account_by_key(key));
+    let Some(account) = app.filter(|a| form_param(&query, "redirect_uri") == Some(&a.redirect_uri))
     else {
         return wire::error(BAD_CLIENT_OR_REDIRECT);
     };
     let (api_key, redirect_uri) = (account.api_key.clone(), account.redirect_uri.clone());
     let code = upstox.mint_code(&api_key, now);
-    let mut location: String = redirect_uri.chars().filter(|c| !c.is_control()).collect();
-    location.push(if location.contains('?') { '&' } else { '?' });
-    location.push_str(&format!("code={}", wire::percent_encode(&code)));
-    if let Some(state) = wire::param(&query, "state") {
-        location.push_str(&format!("&state={}", wire::percent_encode(state)));
+    let mut params = vec![("code", code.as_str())];
+    if let Some(state) = form_param(&query, "state") {
+        params.push(("state", state));
     }
-    let link = wire::html_escape(&location);
-    page(
-        302,
-        "Found",
-        &format!("<p><a href=\"{link}\">{link}</a></p>"),
-    )
-    .with_header("Location", &location)
+    redirect(&with_query(&redirect_uri, &params))
 }
 
 /// The demo app's redirect page: shows the code (and state) to a person logging in by hand.
 fn callback(request: &Request) -> Response {
-    let query = wire::pairs(request.query.as_deref().unwrap_or(""));
-    let Some(code) = wire::param(&query, "code") else {
+    let query = form_pairs(request.query.as_deref().unwrap_or(""));
+    let Some(code) = form_param(&query, "code") else {
         return page(400, "No code", "<p>The redirect carried no code.</p>");
     };
-    let mut html = format!("<p>code: <code>{}</code></p>", wire::html_escape(code));
-    if let Some(state) = wire::param(&query, "state") {
+    let mut html = format!("<p>code: <code>{}</code></p>", html_escape(code));
+    if let Some(state) = form_param(&query, "state") {
         html.push_str(&format!(
             "<p>state: <code>{}</code></p>",
-            wire::html_escape(state)
+            html_escape(state)
         ));
     }
     page(200, "Authorization code", &html)
-}
-
-/// A small HTML page.
-fn page(status: u16, title: &str, body_html: &str) -> Response {
-    let html = format!(
-        "<!DOCTYPE html><html><head><title>brokersim: {title}</title></head>\
-         <body><h1>{title}</h1>{body_html}</body></html>"
-    );
-    Response::new(status, "text/html; charset=utf-8", html)
 }
 
 /// Checks the `Api-Version` header: `2.0` on v2 calls; `3.0` or none on v3 funds.
@@ -197,9 +180,9 @@ fn token(
     if !form_type.is_some_and(|t| t.eq_ignore_ascii_case("application/x-www-form-urlencoded")) {
         return Err(INVALID_INPUT);
     }
-    let form = wire::pairs(&String::from_utf8_lossy(&request.body));
+    let form = form_pairs(&String::from_utf8_lossy(&request.body));
     let field = |name: &str| {
-        wire::param(&form, name)
+        form_param(&form, name)
             .filter(|v| !v.is_empty())
             .ok_or(MISSING_INPUT)
     };
@@ -275,8 +258,8 @@ fn serve(
         Endpoint::FundsV3 | Endpoint::FundsV2 if upstox.funds_closed => Err(FUNDS_CLOSED),
         Endpoint::FundsV3 => Ok(wire::success(&account.funds_v3)),
         Endpoint::FundsV2 => {
-            let query = wire::pairs(request.query.as_deref().unwrap_or(""));
-            let data = match wire::param(&query, "segment") {
+            let query = form_pairs(request.query.as_deref().unwrap_or(""));
+            let data = match form_param(&query, "segment") {
                 None => account.funds_v2.clone(),
                 Some("SEC") => json!({"equity": account.funds_v2.get("equity")}),
                 Some("COM") => json!({"commodity": account.funds_v2.get("commodity")}),

@@ -1,10 +1,9 @@
 //! Upstox's wire: the `status`/`data` envelope, the error envelope with both key spellings
-//! (PROTOCOLS.md §5.4), form bodies and query strings.
+//! (PROTOCOLS.md §5.4); form bodies and query strings are read with `crate::web`'s.
 
 use serde_json::{Value, json};
 
 use crate::http::Response;
-pub(crate) use crate::web::{html_escape, percent_encode};
 
 /// An Upstox error: its code, the message the broker sends with it, and the HTTP status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,65 +107,9 @@ pub(crate) fn error(error: ErrorCode) -> Response {
     )
 }
 
-/// The pairs of a form body or query string, percent-decoded (`+` is a space).
-pub(crate) fn pairs(text: &str) -> Vec<(String, String)> {
-    text.split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(key), percent_decode(value))
-        })
-        .collect()
-}
-
-/// The first value of `name` among `pairs`.
-pub(crate) fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    pairs
-        .iter()
-        .find(|(key, _)| key == name)
-        .map(|(_, value)| value.as_str())
-}
-
-/// Decodes `%XX` escapes and `+`; malformed escapes stay as they are.
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let escaped = bytes
-            .get(i + 1..i + 3)
-            .filter(|_| bytes[i] == b'%')
-            .and_then(|hex| std::str::from_utf8(hex).ok())
-            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
-        match (bytes[i], escaped) {
-            (_, Some(byte)) => {
-                out.push(byte);
-                i += 3;
-                continue;
-            }
-            (b'+', None) => out.push(b' '),
-            (byte, None) => out.push(byte),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn forms_are_decoded() {
-        let form = pairs("code=a%2Bb&redirect_uri=http%3A%2F%2Fh%2Fcb&x=1+2&flag&bad=%zz");
-        assert_eq!(param(&form, "code"), Some("a+b"));
-        assert_eq!(param(&form, "redirect_uri"), Some("http://h/cb"));
-        assert_eq!(param(&form, "x"), Some("1 2"));
-        assert_eq!(param(&form, "flag"), Some(""));
-        assert_eq!(param(&form, "bad"), Some("%zz"));
-        assert_eq!(param(&form, "missing"), None);
-        assert_eq!(percent_encode("a b/c"), "a%20b%2Fc");
-    }
 
     #[test]
     fn errors_carry_both_spellings() {

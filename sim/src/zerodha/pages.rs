@@ -2,17 +2,17 @@
 //! token, and the callback page the demo account is redirected to.
 
 use crate::http::{Request, Response};
-use crate::web::page;
+use crate::web::{form_pairs, html_escape, page, redirect, with_query};
 use crate::zerodha::Context;
 use crate::zerodha::state::ZerodhaState;
-use crate::zerodha::wire::{param, parse_form, percent_encode};
+use crate::zerodha::wire::param;
 
 /// `GET /connect/login?v=3&api_key=<api_key>` (PROTOCOLS.md §4.1): there is no form to fill
 /// in; a registered app gets `302` to its redirect URL with
 /// `action=login&type=login&status=success&request_token=<fresh token>` (plus
 /// `redirect_params`, decoded, when given); without `v=3` or with an unknown api_key, a 400 page.
 pub(crate) fn login(zerodha: &mut ZerodhaState, request: &Request, context: &Context) -> Response {
-    let query = parse_form(request.query.as_deref().unwrap_or(""));
+    let query = form_pairs(request.query.as_deref().unwrap_or(""));
     if param(&query, "v") != Some("3") {
         return page(400, "Bad request", "<p>This login page needs v=3.</p>");
     }
@@ -27,36 +27,25 @@ pub(crate) fn login(zerodha: &mut ZerodhaState, request: &Request, context: &Con
     let (user_id, redirect_url) = (account.user_id.clone(), account.redirect_url.clone());
     let token = zerodha.mint_request_token(&user_id, context.request_token_ttl, context.now);
     let mut params = vec![
-        ("action".to_owned(), "login".to_owned()),
-        ("type".to_owned(), "login".to_owned()),
-        ("status".to_owned(), "success".to_owned()),
-        ("request_token".to_owned(), token),
+        ("action", "login"),
+        ("type", "login"),
+        ("status", "success"),
+        ("request_token", token.as_str()),
     ];
-    if let Some(extra) = param(&query, "redirect_params") {
-        params.extend(parse_form(extra));
-    }
-    let mut location: String = redirect_url.chars().filter(|c| !c.is_control()).collect();
-    for (name, value) in &params {
-        let separator = if location.contains('?') { '&' } else { '?' };
-        location.push_str(&format!(
-            "{separator}{}={}",
-            percent_encode(name),
-            percent_encode(value)
-        ));
-    }
-    let link = html_escape(&location);
-    page(
-        302,
-        "Found",
-        &format!("<p><a href=\"{link}\">{link}</a></p>"),
-    )
-    .with_header("Location", &location)
+    let extra = param(&query, "redirect_params").map(form_pairs);
+    params.extend(
+        extra
+            .iter()
+            .flatten()
+            .map(|(name, value)| (name.as_str(), value.as_str())),
+    );
+    redirect(&with_query(&redirect_url, &params))
 }
 
 /// `GET /connect/callback?…&request_token=…`: shows the request token to a person logging in by
 /// hand; 400 without one.
 pub(crate) fn callback(request: &Request) -> Response {
-    let query = parse_form(request.query.as_deref().unwrap_or(""));
+    let query = form_pairs(request.query.as_deref().unwrap_or(""));
     match param(&query, "request_token").filter(|t| !t.is_empty()) {
         Some(token) => page(
             200,
@@ -69,13 +58,4 @@ pub(crate) fn callback(request: &Request) -> Response {
             "<p>The redirect carried no request_token.</p>",
         ),
     }
-}
-
-/// Escapes text for HTML content and attribute values.
-fn html_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }

@@ -6,7 +6,8 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::http::{Request, Response};
-pub(crate) use crate::web::percent_encode;
+use crate::web::form_pairs;
+pub(crate) use crate::web::form_param as param;
 
 /// The message of every refused Authorization (PROTOCOLS.md §4.6, [forum 15094]).
 pub(crate) const BAD_SESSION: &str = "Incorrect `api_key` or `access_token`.";
@@ -27,18 +28,10 @@ pub(crate) fn params(request: &Request) -> Vec<(String, String)> {
         if !is_form {
             return Vec::new();
         }
-        parse_form(&String::from_utf8_lossy(&request.body))
+        form_pairs(&String::from_utf8_lossy(&request.body))
     } else {
-        parse_form(request.query.as_deref().unwrap_or(""))
+        form_pairs(request.query.as_deref().unwrap_or(""))
     }
-}
-
-/// The first value of `name`.
-pub(crate) fn param<'p>(params: &'p [(String, String)], name: &str) -> Option<&'p str> {
-    params
-        .iter()
-        .find(|(key, _)| key == name)
-        .map(|(_, value)| value.as_str())
 }
 
 /// The first non-empty value of `name`, or the InputException Kite answers a missing one (the
@@ -50,41 +43,6 @@ pub(crate) fn required<'p>(
     param(params, name)
         .filter(|value| !value.is_empty())
         .ok_or_else(|| error(400, "InputException", &format!("Missing `{name}`.")))
-}
-
-/// `a=1&b=x%20y` as pairs, `+` as a space, `%XX` decoded (malformed escapes kept).
-pub(crate) fn parse_form(text: &str) -> Vec<(String, String)> {
-    text.split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(key), percent_decode(value))
-        })
-        .collect()
-}
-
-/// Decodes `%XX` and `+`; invalid UTF-8 becomes U+FFFD.
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |at: usize| bytes.get(at).and_then(|b| char::from(*b).to_digit(16));
-        match bytes[i] {
-            b'%' => {
-                if let (Some(high), Some(low)) = (hex(i + 1), hex(i + 2)) {
-                    out.extend(u8::try_from(high * 16 + low).ok());
-                    i += 3;
-                    continue;
-                }
-                out.push(b'%');
-            }
-            b'+' => out.push(b' '),
-            byte => out.push(byte),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The `(api_key, access_token)` of an `Authorization: token api_key:access_token` header.
@@ -129,20 +87,6 @@ pub(crate) use crate::time::ist_timestamp;
 mod tests {
     use super::*;
     use std::time::{Duration, UNIX_EPOCH};
-
-    #[test]
-    fn forms_are_decoded() {
-        assert_eq!(
-            parse_form("a=1&b=x%20y+z&&c&d=%zz"),
-            [
-                ("a".into(), "1".into()),
-                ("b".into(), "x y z".into()),
-                ("c".into(), String::new()),
-                ("d".into(), "%zz".into())
-            ]
-        );
-        assert_eq!(percent_encode("a b&c"), "a%20b%26c");
-    }
 
     #[test]
     fn timestamps_are_ist() {
