@@ -2,7 +2,7 @@
 //! and never repeat a value, and a final check that no unknown key is left.
 
 use super::{Credentials, RateLimits, Redirect, TotpInput};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Status};
 use crate::operation::Operation;
 use crate::pacing::RateLimit;
 use crate::secret::Secret;
@@ -139,6 +139,25 @@ impl Keys {
     /// come along for the broker to check.
     /// Exactly one of the two. Each broker names its own parameters.
     pub(crate) fn authorization_code(&mut self, code_params: &[&str]) -> Result<Credentials> {
+        let no_code = Error::invalid_argument(format!(
+            "credentials key \"redirect_url\" has no \"{}\" query parameter",
+            code_params[0]
+        ));
+        self.code_or_redirect(code_params, no_code)
+    }
+
+    /// As [`Keys::authorization_code`], for a broker whose redirect without
+    /// a code is a login that did not complete: that is `AUTH`, with the
+    /// broker's `not_completed` message.
+    pub(crate) fn completed_authorization_code(
+        &mut self,
+        code_params: &[&str],
+        not_completed: &str,
+    ) -> Result<Credentials> {
+        self.code_or_redirect(code_params, Error::new(Status::Auth, not_completed))
+    }
+
+    fn code_or_redirect(&mut self, code_params: &[&str], no_code: Error) -> Result<Credentials> {
         let key = code_params[0];
         let code = self.optional_str(key)?;
         let redirect = self.optional_str("redirect_url")?.map(Secret::new);
@@ -151,7 +170,7 @@ impl Keys {
             (Some(_), None) => Err(Error::invalid_argument(format!(
                 "credentials key \"{key}\" is empty"
             ))),
-            (None, Some(redirect)) => code_from_redirect(redirect.expose(), code_params),
+            (None, Some(redirect)) => code_from_redirect(redirect.expose(), code_params, no_code),
             (Some(_), Some(_)) => Err(Error::invalid_argument(format!(
                 "credentials must have \"{key}\" or \"redirect_url\", not both"
             ))),
@@ -221,7 +240,8 @@ impl Keys {
 
 /// The code, and the other query parameters, of the address a broker's
 /// browser login redirected to.
-fn code_from_redirect(redirect: &str, code_params: &[&str]) -> Result<Credentials> {
+/// `no_code` is the error for an address that carries none of them.
+fn code_from_redirect(redirect: &str, code_params: &[&str], no_code: Error) -> Result<Credentials> {
     let url = reqwest::Url::parse(redirect).map_err(|_| {
         Error::invalid_argument("credentials key \"redirect_url\" is not a valid URL")
     })?;
@@ -237,12 +257,7 @@ fn code_from_redirect(redirect: &str, code_params: &[&str]) -> Result<Credential
                 .find(|(key, value)| key == name && !value.trim().is_empty())
                 .map(|(_, value)| value.trim().to_string())
         })
-        .ok_or_else(|| {
-            Error::invalid_argument(format!(
-                "credentials key \"redirect_url\" has no \"{}\" query parameter",
-                code_params[0]
-            ))
-        })?;
+        .ok_or(no_code)?;
     Ok(Credentials::AuthorizationCode {
         code: Secret::new(code),
         redirect: Some(Redirect::new(others)),

@@ -331,18 +331,11 @@ impl Broker for Upstox {
             }
             return Ok(Credentials::AccessToken(token));
         }
-        keys.authorization_code(&["code"]).map_err(|e| {
-            // A redirect without a code: the login did not complete (Upstox's
-            // failure redirect is not documented; PROTOCOLS.md §5.1).
-            if e.message.contains("\"redirect_url\" has no") {
-                Error::new(
-                    Status::Auth,
-                    "the address the browser landed on carries no \"code\": the Upstox login did not complete; log in again in the browser",
-                )
-            } else {
-                e
-            }
-        })
+        // Upstox's failure redirect is not documented (PROTOCOLS.md §5.1).
+        keys.completed_authorization_code(
+            &["code"],
+            "the address the browser landed on carries no \"code\": the Upstox login did not complete; log in again in the browser",
+        )
     }
 
     fn login(&self, http: &Call<'_>, credentials: &Credentials) -> Result<Tokens> {

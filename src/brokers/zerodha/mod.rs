@@ -8,7 +8,7 @@ mod reply;
 pub use reply::{FundsSegment, error_for, funds_from, parse_reply, profile_from, tokens_from};
 
 use super::{Broker, Tokens, wipe};
-use crate::config::{Credentials, Keys, Redirect};
+use crate::config::{Credentials, Keys};
 use crate::error::{Error, Result, Status};
 use crate::http::{Call, Method, Request};
 use crate::model::{Funds, Profile};
@@ -191,23 +191,26 @@ impl Broker for Zerodha {
     }
 
     /// `request_token`, or `redirect_url` (the address the browser landed
-    /// on), whose `status` must be `success` when present.
+    /// on), whose `status` must be `success` when present (§4.1).
     fn credentials(&self, keys: &mut Keys) -> Result<Credentials> {
-        let token = keys.optional_str("request_token")?.map(Secret::new);
-        let redirect = keys.optional_str("redirect_url")?.map(Secret::new);
-        match (token, redirect) {
-            (Some(code), None) => Ok(Credentials::AuthorizationCode {
-                code,
-                redirect: None,
-            }),
-            (None, Some(redirect)) => token_from_redirect(redirect.expose()),
-            (Some(_), Some(_)) => Err(Error::invalid_argument(
-                "credentials must have \"request_token\" or \"redirect_url\", not both",
-            )),
-            (None, None) => Err(Error::invalid_argument(
-                "credentials key \"request_token\" (or \"redirect_url\", the address the Kite login landed on) is missing",
-            )),
+        let credentials = keys.completed_authorization_code(
+            &["request_token"],
+            "the redirect has no \"request_token\": the Kite login did not complete; log in again in the browser",
+        )?;
+        if let Credentials::AuthorizationCode {
+            redirect: Some(redirect),
+            ..
+        } = &credentials
+            && redirect
+                .param("status")
+                .is_some_and(|status| status != "success")
+        {
+            return Err(Error::new(
+                Status::Auth,
+                "the Kite login did not succeed (the redirect's \"status\" is not \"success\"): log in again in the browser",
+            ));
         }
+        Ok(credentials)
     }
 
     fn login(&self, http: &Call<'_>, credentials: &Credentials) -> Result<Tokens> {
@@ -284,43 +287,6 @@ impl Broker for Zerodha {
         }
         already_ended(self.invalidate(http, tokens, "access_token", &tokens.access))
     }
-}
-
-/// The request_token of the address Kite's login redirected to. A redirect
-/// whose `status` is there and is not `success`, or that has no
-/// request_token, is a login that did not complete (§4.1).
-fn token_from_redirect(redirect: &str) -> Result<Credentials> {
-    let url = reqwest::Url::parse(redirect).map_err(|_| {
-        Error::invalid_argument("credentials key \"redirect_url\" is not a valid URL")
-    })?;
-    let (codes, others): (Vec<_>, Vec<_>) = url
-        .query_pairs()
-        .map(|(key, value)| (key.into_owned(), value.into_owned()))
-        .partition(|(key, _)| key == "request_token");
-    let redirect = Redirect::new(others);
-    if redirect
-        .param("status")
-        .is_some_and(|status| status != "success")
-    {
-        return Err(Error::new(
-            Status::Auth,
-            "the Kite login did not succeed (the redirect's \"status\" is not \"success\"): log in again in the browser",
-        ));
-    }
-    let code = codes
-        .into_iter()
-        .map(|(_, value)| Secret::new(value))
-        .find(|value| !value.expose().is_empty())
-        .ok_or_else(|| {
-            Error::new(
-                Status::Auth,
-                "the redirect has no \"request_token\": the Kite login did not complete; log in again in the browser",
-            )
-        })?;
-    Ok(Credentials::AuthorizationCode {
-        code,
-        redirect: Some(redirect),
-    })
 }
 
 #[cfg(test)]

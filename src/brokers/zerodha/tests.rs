@@ -417,6 +417,15 @@ fn credentials_from_a_request_token_or_the_redirect() {
     // `status` is not documented: a redirect without one is taken.
     let bare = r#"{"redirect_url":"https://my.app/cb?request_token=rt3"}"#;
     assert_eq!(code_of(credentials(&*broker, bare)), "rt3");
+    // Found by fuzzing redirect_url: a blank request_token (`+` and line
+    // ends) was taken as the token. Blank is missing; padding is trimmed,
+    // in the address as in a pasted token.
+    let padded = r#"{"redirect_url":"https://my.app/cb?request_token=+&request_token=%20rt5%0A"}"#;
+    assert_eq!(code_of(credentials(&*broker, padded)), "rt5");
+    assert_eq!(
+        code_of(credentials(&*broker, r#"{"request_token":" rt6\r\n"}"#)),
+        "rt6"
+    );
     for (json, status, says) in [
         (
             r#"{"redirect_url":"https://my.app/cb?status=cancelled&request_token=rt4"}"#,
@@ -431,6 +440,16 @@ fn credentials_from_a_request_token_or_the_redirect() {
         (
             r#"{"redirect_url":"https://my.app/cb?request_token="}"#,
             Status::Auth,
+            "request_token",
+        ),
+        (
+            r#"{"redirect_url":"https://my.app/cb?status=success&request_token=%0A+%0A%0A"}"#,
+            Status::Auth,
+            "request_token",
+        ),
+        (
+            r#"{"request_token":" \n"}"#,
+            Status::InvalidArgument,
             "request_token",
         ),
         (
