@@ -116,6 +116,8 @@ fn soak(duration: Duration, in_process: bool) -> bool {
     memory.sample("every session freed");
     one_more_call(&sim);
     memory.sample("one call later");
+    util::return_free_heap();
+    memory.sample("malloc_trim(0)");
     memory.print();
     drop(shared);
     if let Ok(sim) = Arc::try_unwrap(sim) {
