@@ -8,8 +8,8 @@
 use brokerlink::Status;
 use brokerlink::fuzzing::Operation as Op;
 use brokerlink::fuzzing::{
-    dhan_funds_from, dhan_ist_timestamp, dhan_jwt_expiry, dhan_parse_reply,
-    dhan_profile_from, dhan_token_validity, dhan_tokens_from_login, dhan_tokens_from_renewal,
+    dhan_funds_from, dhan_ist_timestamp, dhan_jwt_expiry, dhan_parse_reply, dhan_profile_from,
+    dhan_token_validity, dhan_tokens_from_login, dhan_tokens_from_renewal,
 };
 use brokerlink_fuzz::{NOW, check_reply_error, check_serializes, response};
 use libfuzzer_sys::fuzz_target;
@@ -28,7 +28,10 @@ fuzz_target!(|data: &[u8]| {
                 if op == Op::Refresh {
                     assert!(
                         e.retryable
-                            || matches!(e.status, Status::SessionExpired | Status::Protocol | Status::RateLimited),
+                            || matches!(
+                                e.status,
+                                Status::SessionExpired | Status::Protocol | Status::RateLimited
+                            ),
                         "{e:?}"
                     );
                 }

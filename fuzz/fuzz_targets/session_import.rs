@@ -4,8 +4,8 @@
 
 #![no_main]
 
-use brokerlink::fuzzing::Tokens;
 use brokerlink::Status;
+use brokerlink::fuzzing::Tokens;
 use brokerlink::fuzzing::{export_state, import_state};
 use brokerlink_fuzz::{NOW, check_error};
 use libfuzzer_sys::fuzz_target;

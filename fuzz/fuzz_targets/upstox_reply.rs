@@ -25,7 +25,10 @@ fuzz_target!(|data: &[u8]| {
                 // Upstox's table also has the caller's classes (§5.6): a
                 // missing Api-Version, invalid input, an unsupported call.
                 assert!(
-                    !matches!(e.status, Status::Ok | Status::Internal | Status::NotLoggedIn),
+                    !matches!(
+                        e.status,
+                        Status::Ok | Status::Internal | Status::NotLoggedIn
+                    ),
                     "{e:?}"
                 );
                 assert_eq!(e.http_status, Some(response.status), "{e:?}");
@@ -41,7 +44,10 @@ fuzz_target!(|data: &[u8]| {
             Ok(profile) => check_serializes(&profile),
             Err(e) => assert_eq!(e.status, Status::Protocol, "{e:?}"),
         }
-        for funds in [upstox_funds_v3_from(reply.clone()), upstox_funds_v2_from(reply.clone())] {
+        for funds in [
+            upstox_funds_v3_from(reply.clone()),
+            upstox_funds_v2_from(reply.clone()),
+        ] {
             match funds {
                 Ok(funds) => check_serializes(&funds),
                 Err(e) => assert_eq!(e.status, Status::Protocol, "{e:?}"),

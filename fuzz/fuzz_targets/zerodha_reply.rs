@@ -29,7 +29,10 @@ fuzz_target!(|data: &[u8]| {
     let response = response(data);
     let text = String::from_utf8_lossy(&response.body);
     for op in [Op::Login, Op::Refresh, Op::Profile, Op::Funds, Op::Logout] {
-        check_kite_error(&zerodha_error_for(op, &text, &text, response.status), response.status);
+        check_kite_error(
+            &zerodha_error_for(op, &text, &text, response.status),
+            response.status,
+        );
         let data = match zerodha_parse_reply(op, &response) {
             Ok(data) => data,
             Err(e) => {

@@ -1,8 +1,8 @@
 //! What the fuzz targets share: turning an input into an HTTP reply, and the
 //! checks every error must pass whatever the input.
 
-use brokerlink::{Error, Status};
 use brokerlink::fuzzing::Response;
+use brokerlink::{Error, Status};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
