@@ -47,10 +47,7 @@ pub(crate) fn with_query(url: &str, params: &[(&str, &str)]) -> String {
 /// The first value of `name` in a query string, percent-decoded (`+` is a
 /// space); a name without `=` has the empty value.
 pub(crate) fn query_param(query: Option<&str>, name: &str) -> Option<String> {
-    query?.split('&').find_map(|pair| {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        (percent_decode(key) == name).then(|| percent_decode(value))
-    })
+    form_param(&form_pairs(query?), name).map(str::to_owned)
 }
 
 /// The pairs of a form body or query string (`a=1&b=x%20y`), percent-decoded
